@@ -1,0 +1,148 @@
+"""Static half of the forbidden-module rule: what each notebook function's code names.
+
+Runs in the trusted grader on the notebook's source (never on anything the worker says). Names a
+function uses are resolved against the notebook's module-level imports and aliases
+(`import librosa as lr`, `from librosa import stft as s`, `f = lr.stft`), through the notebook's
+other functions it calls, and through imports inside the function itself. The call-time half lives
+in the worker (host.ForbiddenMonitor).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+from IPython.core.inputtransformer2 import TransformerManager
+
+_transformer = TransformerManager()
+
+
+def _parse(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(_transformer.transform_cell(source))
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _import_targets(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
+    """Local name -> dotted module path an import statement binds."""
+    bound = {}
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                bound[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                bound[top] = top
+    elif node.module and node.level == 0:
+        for alias in node.names:
+            if alias.name == "*":
+                bound[f"*{node.module}"] = node.module
+            else:
+                bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return bound
+
+
+class _Notebook:
+    def __init__(self, sources: Iterable[str]) -> None:
+        self.aliases: dict[str, str] = {}
+        self.functions: dict[str, list[ast.AST]] = {}
+        for source in sources:
+            tree = _parse(source)
+            if tree is not None:
+                self._scan(tree.body, prefix="")
+
+    def _scan(self, body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.functions.setdefault(prefix + node.name, []).append(node)
+            elif isinstance(node, ast.ClassDef):
+                self.functions.setdefault(node.name, []).append(node)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                self.aliases.update(_import_targets(node))
+            elif isinstance(node, ast.Assign):
+                target = _dotted(node.value) if isinstance(node.value, ast.Attribute | ast.Name) else None
+                resolved = self.resolve(target) if target else None
+                for t in node.targets:
+                    if isinstance(t, ast.Name) and resolved:
+                        self.aliases[t.id] = resolved
+            elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
+                for field in ("body", "orelse", "finalbody"):
+                    self._scan(getattr(node, field, []) or [], prefix)
+                for handler in getattr(node, "handlers", []):
+                    self._scan(handler.body, prefix)
+
+    def resolve(self, dotted: str) -> str | None:
+        head, _, rest = dotted.partition(".")
+        if head in self.aliases:
+            base = self.aliases[head]
+            return f"{base}.{rest}" if rest else base
+        return None
+
+    def uses(self, name: str, forbidden: tuple[str, ...], seen: set[str]) -> dict[str, str]:
+        """Forbidden module -> an example of how `name` (or a function it calls) reaches it."""
+        found: dict[str, str] = {}
+        if name in seen or name not in self.functions:
+            return found
+        seen.add(name)
+        for definition in self.functions[name]:
+            for node in ast.walk(definition):
+                for path in self._references(node):
+                    module = _matches(path, forbidden)
+                    if module and module not in found:
+                        found[module] = path
+                if isinstance(node, ast.Name) and node.id in self.functions:
+                    for module, path in self.uses(node.id, forbidden, seen).items():
+                        found.setdefault(module, f"{path} (through {node.id})")
+            for star in (k for k in self.aliases if k.startswith("*")):
+                module = _matches(self.aliases[star], forbidden)
+                if module and module not in found and self._uses_unbound(definition):
+                    found[module] = f"from {self.aliases[star]} import *"
+        return found
+
+    def _references(self, node: ast.AST) -> list[str]:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            return list(_import_targets(node).values())
+        if isinstance(node, ast.Attribute | ast.Name) and isinstance(node.ctx, ast.Load):
+            dotted = _dotted(node)
+            resolved = self.resolve(dotted) if dotted else None
+            return [resolved] if resolved else []
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            callee = _dotted(node.func) or ""
+            if callee.endswith(("__import__", "import_module")) and isinstance(node.args[0].value, str):
+                return [node.args[0].value]
+        return []
+
+    def _uses_unbound(self, definition: ast.AST) -> bool:
+        names = {n.id for n in ast.walk(definition) if isinstance(n, ast.Name)}
+        return bool(names - set(self.aliases) - set(self.functions) - set(dir(__builtins__)))
+
+
+def _matches(path: str, forbidden: tuple[str, ...]) -> str | None:
+    for module in forbidden:
+        if path == module or path.startswith(module + "."):
+            return module
+    return None
+
+
+def forbidden_uses(sources: Iterable[str], forbidden: Iterable[str]) -> dict[str, dict[str, str]]:
+    """For every notebook function that reaches a forbidden module: {function: {module: how}}."""
+    modules = tuple(sorted(set(forbidden)))
+    notebook = _Notebook(sources)
+    report = {}
+    for name in notebook.functions:
+        uses = notebook.uses(name, modules, set())
+        if uses:
+            report[name] = uses
+    return report

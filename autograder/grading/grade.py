@@ -1,0 +1,105 @@
+"""Grade one submission: parse it as untrusted input, run it in a worker, test it from outside.
+
+The tests run here, in the trusted process, and reach the notebook only through the `student`
+proxy. Whatever the submission does, it ends in one of the statuses of the results contract; a
+failure of the grader itself is `grader-error`, never a zero.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Assignment
+from ..config import Limits as CourseLimits
+from ..course import AssignmentFiles, CourseRepo
+from ..notebook import InvalidNotebook, code_cells, parse_notebook
+from ..sandbox.launch import Launcher
+from ..submission import Submission
+from ..testing.runner import run_tests
+from ..testing.student import Student
+from .forbidden import forbidden_uses
+from .results import CellResult, Result
+from .scoring import score_tests
+from .session import Session
+
+NOTEBOOK_METADATA_KEY = "autograder"
+
+
+@dataclass(frozen=True)
+class GradingSpec:
+    """Everything trusted that grading one assignment needs."""
+
+    assignment_id: str
+    assignment: Assignment
+    limits: CourseLimits
+    tests_root: Path
+    test_dirs: tuple[Path, ...]
+
+    @classmethod
+    def from_repo(cls, repo: CourseRepo, assignment_id: str, hidden: bool = True) -> GradingSpec:
+        files: AssignmentFiles = repo.source(assignment_id)
+        dirs = (files.public_tests, files.hidden_tests) if hidden else (files.public_tests,)
+        return cls(assignment_id, repo.config.assignment(assignment_id), repo.config.limits,
+                   files.tests, dirs)
+
+    @property
+    def forbidden(self) -> dict[str, list[str]]:
+        return {name: q.forbidden for name, q in self.assignment.questions.items()}
+
+
+def _check_assignment(nb: dict, spec: GradingSpec, submission: Submission) -> None:
+    meta = nb.get("metadata", {}).get(NOTEBOOK_METADATA_KEY, {})
+    claimed = meta.get("assignment") if isinstance(meta, dict) else None
+    declared = submission.manifest.get("assignment")
+    for source, value in (("notebook", claimed), ("manifest", declared)):
+        if value is not None and value != spec.assignment_id:
+            raise InvalidNotebook(f"{submission.path.name}: this is the {source} of assignment "
+                                  f"{value!r}, not {spec.assignment_id!r}")
+
+
+def grade_submission(spec: GradingSpec, submission: Submission, launcher: Launcher,
+                     student_id: str | None = None) -> Result:
+    start = time.monotonic()
+    base = {"submission": str(submission.path), "student": student_id,
+            "assignment": spec.assignment_id, "max_score": spec.assignment.max_score,
+            "sha256": submission.sha256}
+    try:
+        nb = parse_notebook(submission.notebook, submission.path.name,
+                            int(spec.limits.notebook_mb * 1024 * 1024))
+        _check_assignment(nb, spec, submission)
+    except InvalidNotebook as exc:
+        return Result(**base, status="invalid", message=str(exc))
+    try:
+        result = _grade(spec, nb, launcher, base)
+    except Exception as exc:  # noqa: BLE001 - the grader's own fault: never a zero
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return Result(**base, status="grader-error", message=f"grader error: {detail}")
+    result.execution_time = round(time.monotonic() - start, 3)
+    return result
+
+
+def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Result:
+    cells = code_cells(nb)
+    session = Session(launcher, cells, spec.limits)
+    student = Student(session, call_timeout=spec.limits.call_timeout)
+    all_forbidden = {m for q in spec.assignment.questions.values() for m in q.forbidden}
+    student.static_uses = forbidden_uses((c.source for c in cells), all_forbidden)
+    try:
+        cell_outcomes = session.run_cells()
+        outcomes = run_tests(spec.test_dirs, spec.tests_root, student, spec.forbidden,
+                             recover=session.recover)
+    finally:
+        session.close()
+    tests, questions = score_tests(spec.assignment, outcomes, spec.assignment.hidden_visibility)
+    incidents = session.incidents + student.incidents
+    status = incidents[0] if incidents else "graded"
+    return Result(
+        **base, status=status,
+        score=round(sum(q.score for q in questions.values()), 6),
+        questions=questions, tests=tests,
+        cells=[CellResult(index=c.index, status=c.status, error=c.error) for c in cell_outcomes],
+        output=session.output.text(),
+    )

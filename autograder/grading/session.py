@@ -1,0 +1,132 @@
+"""One submission's life in workers: run its cells, serve the tests, survive whatever it does.
+
+A cell or a test call that kills the worker, times out or runs out of memory costs only itself:
+the session records it, starts a fresh worker, replays the earlier cells (skipping the fatal ones)
+and carries on, up to `max_restarts` times and within the submission's wall-clock limit.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import Limits as CourseLimits
+from ..notebook import CodeCell
+from ..sandbox.codec import Decoder, Encoded, RemoteException, encode
+from ..sandbox.launch import Launcher, Limits
+from ..sandbox.process import OutputSink, WorkerProcess
+from ..testing.student import CallbackServer, WorkerLost
+
+
+@dataclass
+class CellOutcome:
+    index: int
+    cell_id: str
+    status: str  # ok | error | timeout | memory | crashed | skipped
+    error: str = ""
+
+
+@dataclass
+class Session:
+    launcher: Launcher
+    cells: list[CodeCell]
+    limits: CourseLimits
+    worker: WorkerProcess | None = None
+    fatal: set[int] = field(default_factory=set)
+    incidents: list[str] = field(default_factory=list)
+    restarts: int = 0
+    output: OutputSink = field(init=False)
+    deadline: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.output = OutputSink(self.limits.output_kb * 1024)
+        self.deadline = time.monotonic() + self.limits.submission_timeout
+
+    # -- transport for the `student` proxy --------------------------------------------------------
+    def request(self, op: str, args: Encoded, timeout: float | None,
+                serve_callback: CallbackServer) -> tuple[Any, list[bytes]]:
+        if self.worker is None:
+            raise WorkerLost("crashed", "no worker is running for this submission")
+        return self.worker.request(op, args, self._bounded(timeout), serve_callback)
+
+    def _bounded(self, timeout: float | None) -> float:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise WorkerLost("timeout", "the submission used up its total time limit")
+        return min(timeout or remaining, remaining)
+
+    # -- cells -----------------------------------------------------------------------------------
+    def _run_cell(self, cell: CodeCell) -> CellOutcome:
+        assert self.worker is not None
+        timeout = self._bounded(self.limits.cell_timeout)
+        tree, buffers = self.worker.request("run_cell", encode({"source": cell.source}), timeout,
+                                            None)
+        reply = Decoder(buffers).decode(tree)
+        if not isinstance(reply, dict) or "ok" not in reply:
+            return CellOutcome(cell.index, cell.cell_id, "error", "the cell's result was garbled")
+        error = reply.get("error")
+        if reply["ok"] or not isinstance(error, RemoteException):
+            return CellOutcome(cell.index, cell.cell_id, "ok")
+        status = "memory" if error.type_name == "MemoryError" else "error"
+        if status == "memory":
+            self.incidents.append("memory")
+        return CellOutcome(cell.index, cell.cell_id, status,
+                           f"{error.type_name}: {error.message}"[:2000])
+
+    def run_cells(self) -> list[CellOutcome]:
+        """Run every code cell in order; a fatal cell is recorded and skipped."""
+        outcomes: list[CellOutcome] = []
+        self._start(upto=0)  # no student code has run yet: a failure here is the grader's
+        for position, cell in enumerate(self.cells):
+            try:
+                outcomes.append(self._run_cell(cell))
+            except WorkerLost as lost:
+                self.fatal.add(position)
+                self.incidents.append(lost.status)
+                outcomes.append(CellOutcome(cell.index, cell.cell_id, lost.status, str(lost)))
+                try:
+                    self._restart(upto=position + 1)
+                except WorkerLost as final:
+                    outcomes += [CellOutcome(c.index, c.cell_id, "skipped", str(final))
+                                 for c in self.cells[position + 1:]]
+                    break
+        return outcomes
+
+    # -- workers ---------------------------------------------------------------------------------
+    def _start(self, upto: int) -> None:
+        self.worker = WorkerProcess(self.launcher, Limits(self.limits.memory_mb * 1024 * 1024),
+                                    self.output)
+        self.worker.start()
+        for position, cell in enumerate(self.cells[:upto]):
+            if position in self.fatal:
+                continue
+            try:
+                self._run_cell(cell)
+            except WorkerLost:
+                self.fatal.add(position)
+                raise
+
+    def _restart(self, upto: int) -> None:
+        while True:
+            self.close()
+            if self.restarts >= self.limits.max_restarts:
+                raise WorkerLost("crashed", f"gave up after {self.restarts} fresh workers")
+            self.restarts += 1
+            try:
+                self._start(upto)
+                return
+            except WorkerLost as lost:
+                self.incidents.append(lost.status)
+
+    def recover(self, lost: WorkerLost) -> None:
+        """Called by the test plugin after a test call lost the worker."""
+        self.incidents.append(lost.status)
+        if lost.status == "timeout" and self.deadline <= time.monotonic():
+            raise lost
+        self._restart(upto=len(self.cells))
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None

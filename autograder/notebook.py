@@ -1,0 +1,68 @@
+"""Reading notebooks as untrusted input: size limits, JSON, nbformat 4 validation, code cells."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .errors import UserError
+
+
+class InvalidNotebook(UserError):
+    """The file is not a usable notebook; the message is one line for the student and the TA."""
+
+
+@dataclass(frozen=True)
+class CodeCell:
+    index: int  # position among all cells
+    cell_id: str
+    source: str
+
+
+def parse_notebook(data: bytes, name: str, max_bytes: int = 20 * 1024 * 1024) -> nbformat.NotebookNode:
+    if len(data) > max_bytes:
+        raise InvalidNotebook(f"{name}: notebook is {len(data) // 1024} KiB, over the limit of "
+                              f"{max_bytes // 1024} KiB")
+    if not data.strip():
+        raise InvalidNotebook(f"{name}: the file is empty")
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidNotebook(f"{name}: not a notebook (binary data, not UTF-8 JSON)") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidNotebook(f"{name}: not a notebook (invalid JSON at line {exc.lineno}: "
+                              f"{exc.msg})") from None
+    if not isinstance(raw, dict) or "cells" not in raw:
+        raise InvalidNotebook(f"{name}: not a notebook (no cells)")
+    if raw.get("nbformat") != 4:
+        raise InvalidNotebook(f"{name}: nbformat {raw.get('nbformat')!r} is not supported; "
+                              "save it with a current Jupyter (nbformat 4)")
+    try:
+        nb = nbformat.from_dict(raw)
+        nbformat.validate(nb)
+    except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidNotebook(f"{name}: not a valid notebook: {first[:200]}") from None
+    return nb
+
+
+def read_notebook(path: Path, max_bytes: int = 20 * 1024 * 1024) -> nbformat.NotebookNode:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InvalidNotebook(f"{path}: file not found") from None
+    except OSError as exc:
+        raise InvalidNotebook(f"{path}: cannot be read: {exc.strerror}") from None
+    return parse_notebook(data, str(path), max_bytes)
+
+
+def code_cells(nb: nbformat.NotebookNode) -> list[CodeCell]:
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+            cells.append(CodeCell(index, str(cell.get("id", index)), source))
+    return cells

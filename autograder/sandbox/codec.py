@@ -1,0 +1,334 @@
+"""The strict codec: the only way values cross the trust boundary.
+
+A value becomes a JSON tree plus a list of raw byte buffers. Only plain data is representable:
+None, bool, int, float, complex, str, bytes, list, tuple, dict, NumPy arrays and scalars of
+numeric/bool dtypes (torch tensors travel as arrays), exceptions as (type name, message), and two
+kinds of reference: a *handle* to an object that stays in the worker and a *callback* to a function
+that stays in the grader. Decoding never imports, evaluates or unpickles anything, and checks every
+size before it allocates.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+ALLOWED_DTYPES = frozenset(
+    ["b1", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16"]
+)
+
+
+class CodecError(ValueError):
+    """A value that cannot be encoded, or a payload that breaks the rules."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on one message; checked before anything is allocated."""
+
+    max_bytes: int = 512 * 1024 * 1024
+    max_nodes: int = 2_000_000
+    max_depth: int = 64
+    max_str: int = 16 * 1024 * 1024
+    max_int_digits: int = 4000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class HandleRef:
+    """A reference to an object that lives in the worker."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class CallbackRef:
+    """A reference to a function that lives in the grader."""
+
+    id: int
+
+
+@dataclass(frozen=True)
+class RemoteException:
+    """An exception raised on the other side, reduced to plain text."""
+
+    type_name: str
+    message: str
+    traceback: str = ""
+
+
+@dataclass
+class Encoded:
+    tree: Any
+    buffers: list[bytes] = field(default_factory=list)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(b) for b in self.buffers)
+
+
+def _dtype_code(dtype: np.dtype) -> str | None:
+    code = f"{dtype.kind}{dtype.itemsize}"
+    if dtype.kind == "b":
+        code = "b1"
+    return code if code in ALLOWED_DTYPES else None
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    """Plain ndarray view of arrays, NumPy scalars and torch tensors; None otherwise."""
+    if isinstance(value, np.ndarray | np.generic):
+        return np.array(value, copy=True, subok=False)
+    module = type(value).__module__ or ""
+    if module.startswith("torch") and type(value).__name__ in {"Tensor", "Parameter"}:
+        tensor = value.detach().cpu()
+        if tensor.is_complex() or tensor.dtype.is_floating_point or not tensor.is_floating_point():
+            return np.array(tensor.resolve_conj().numpy(), copy=True)
+    return None
+
+
+class Encoder:
+    """Encodes one message; `fallback` decides what to do with values that are not plain data."""
+
+    def __init__(
+        self,
+        fallback: Callable[[Any], HandleRef | CallbackRef] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.fallback = fallback
+        self.limits = limits
+        self.buffers: list[bytes] = []
+        self.nodes = 0
+        self.total = 0
+
+    def encode(self, value: Any) -> Encoded:
+        tree = self._enc(value, 0)
+        return Encoded(tree, self.buffers)
+
+    def _count(self, nbytes: int = 0) -> None:
+        self.nodes += 1
+        self.total += nbytes
+        if self.nodes > self.limits.max_nodes:
+            raise CodecError(f"value has more than {self.limits.max_nodes} parts")
+        if self.total > self.limits.max_bytes:
+            raise CodecError(f"value is larger than {self.limits.max_bytes} bytes")
+
+    def _buffer(self, data: bytes) -> int:
+        self._count(len(data))
+        self.buffers.append(data)
+        return len(self.buffers) - 1
+
+    def _enc(self, v: Any, depth: int) -> Any:
+        if depth > self.limits.max_depth:
+            raise CodecError(f"value is nested deeper than {self.limits.max_depth} levels")
+        t = type(v)
+        if v is None or t is bool:
+            self._count()
+            return v
+        if t is int:
+            self._count()
+            if v.bit_length() > self.limits.max_int_digits * 3.33:
+                raise CodecError("integer is too large")
+            return v if abs(v) < 2**53 else {"$i": str(v)}
+        if t is float:
+            self._count()
+            return v if math.isfinite(v) else {"$f": repr(v)}
+        if t is complex:
+            self._count()
+            return {"$c": [repr(v.real), repr(v.imag)]}
+        if t is str:
+            self._count(len(v))
+            if len(v) > self.limits.max_str:
+                raise CodecError("string is too long")
+            return v
+        if t is bytes or t is bytearray:
+            return {"$b": self._buffer(bytes(v))}
+        if t is list:
+            self._count()
+            return [self._enc(x, depth + 1) for x in v]
+        if t is tuple:
+            self._count()
+            return {"$t": [self._enc(x, depth + 1) for x in v]}
+        if t is dict:
+            self._count()
+            return {"$d": [[self._enc(k, depth + 1), self._enc(x, depth + 1)] for k, x in v.items()]}
+        if isinstance(v, HandleRef):
+            self._count()
+            return {"$h": v.id}
+        if isinstance(v, CallbackRef):
+            self._count()
+            return {"$cb": v.id}
+        if isinstance(v, RemoteException):
+            self._count()
+            return {"$e": [v.type_name[:200], v.message[:20000], v.traceback[:20000]]}
+        array = _as_array(v)
+        if array is not None:
+            code = _dtype_code(array.dtype)
+            if code is not None:
+                array = array.astype(array.dtype.newbyteorder("<"), order="C")
+                meta = {"dtype": code, "shape": list(array.shape)}
+                if isinstance(v, np.generic):
+                    meta["scalar"] = True
+                meta["buf"] = self._buffer(array.tobytes())
+                return {"$a": meta}
+        if isinstance(v, BaseException):
+            self._count()
+            return {"$e": [type(v).__name__[:200], str(v)[:20000], ""]}
+        plain = self._plain_subclass(v)
+        if plain is not None:
+            return self._enc(plain, depth)
+        if self.fallback is None:
+            raise CodecError(f"a value of type {type(v).__name__} cannot cross the boundary")
+        return self._enc(self.fallback(v), depth)
+
+    @staticmethod
+    def _plain_subclass(v: Any) -> Any:
+        """Subclasses of plain types become their base value; their overrides stay behind."""
+        for base, convert in _BASE_CONVERTERS:
+            if isinstance(v, base):
+                return convert(v)
+        return None
+
+
+_BASE_CONVERTERS: list[tuple[type, Callable[[Any], Any]]] = [
+    (int, int.__int__),
+    (float, float.__float__),
+    (complex, lambda v: complex(float.__float__(v.real), float.__float__(v.imag))),
+    (str, str.__str__),
+    (bytes, lambda v: bytes(memoryview(v))),
+    (list, lambda v: list(list.__iter__(v))),
+    (tuple, lambda v: tuple(tuple.__iter__(v))),
+    (dict, lambda v: dict(dict.items(v))),
+]
+
+def encode(value: Any, fallback: Callable[[Any], Any] | None = None,
+           limits: Limits = DEFAULT_LIMITS) -> Encoded:
+    return Encoder(fallback, limits).encode(value)
+
+
+class Decoder:
+    """Decodes one message; `on_handle`/`on_callback` turn references into local objects."""
+
+    def __init__(
+        self,
+        buffers: list[bytes],
+        on_handle: Callable[[int], Any] | None = None,
+        on_callback: Callable[[int], Any] | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.buffers = buffers
+        self.on_handle = on_handle
+        self.on_callback = on_callback
+        self.limits = limits
+        self.nodes = 0
+
+    def decode(self, tree: Any) -> Any:
+        return self._dec(tree, 0)
+
+    def _dec(self, n: Any, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > self.limits.max_nodes or depth > self.limits.max_depth:
+            raise CodecError("payload is too large or too deep")
+        t = type(n)
+        if n is None or t in (bool, str):
+            return n
+        if t is int:
+            return n
+        if t is float:
+            return n
+        if t is list:
+            return [self._dec(x, depth + 1) for x in n]
+        if t is not dict or len(n) != 1:
+            raise CodecError("malformed payload")
+        (tag, body), = n.items()
+        if tag == "$t":
+            return tuple(self._dec(x, depth + 1) for x in _expect(body, list))
+        if tag == "$d":
+            out = {}
+            for pair in _expect(body, list):
+                k, v = _expect(pair, list, 2)
+                key = self._dec(k, depth + 1)
+                try:
+                    out[key] = self._dec(v, depth + 1)
+                except TypeError as exc:
+                    raise CodecError("unhashable dictionary key") from exc
+            return out
+        if tag == "$i":
+            text = _expect(body, str)
+            if len(text) > self.limits.max_int_digits:
+                raise CodecError("integer is too large")
+            return int(text)
+        if tag == "$f":
+            return float(_expect(body, str))
+        if tag == "$c":
+            re, im = _expect(body, list, 2)
+            return complex(float(_expect(re, str)), float(_expect(im, str)))
+        if tag == "$b":
+            return self._buf(body)
+        if tag == "$a":
+            return self._array(_expect(body, dict))
+        if tag == "$e":
+            name, msg, tb = _expect(body, list, 3)
+            return RemoteException(_expect(name, str), _expect(msg, str), _expect(tb, str))
+        if tag == "$h":
+            ref = _expect(body, int)
+            return self.on_handle(ref) if self.on_handle else HandleRef(ref)
+        if tag == "$cb":
+            ref = _expect(body, int)
+            if self.on_callback is None:
+                raise CodecError("callbacks are not accepted here")
+            return self.on_callback(ref)
+        raise CodecError(f"unknown tag {tag!r}")
+
+    def _buf(self, index: Any) -> bytes:
+        index = _expect(index, int)
+        if not 0 <= index < len(self.buffers):
+            raise CodecError("buffer index out of range")
+        return self.buffers[index]
+
+    def _array(self, meta: dict) -> Any:
+        code = _expect(meta.get("dtype"), str)
+        if code not in ALLOWED_DTYPES:
+            raise CodecError(f"dtype {code!r} is not allowed")
+        shape = tuple(_expect(d, int) for d in _expect(meta.get("shape"), list))
+        if len(shape) > 32 or any(d < 0 for d in shape):
+            raise CodecError("bad array shape")
+        dtype = np.dtype("?" if code == "b1" else "<" + code)
+        count = math.prod(shape)
+        data = self._buf(meta.get("buf"))
+        if count * dtype.itemsize != len(data):
+            raise CodecError("array size does not match its shape")
+        array = np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+        if meta.get("scalar") is True:
+            if shape != ():
+                raise CodecError("scalar with a shape")
+            return array[()]
+        return array
+
+
+def _expect(value: Any, kind: type, length: int | None = None) -> Any:
+    if type(value) is not kind or (length is not None and len(value) != length):
+        raise CodecError("malformed payload")
+    return value
+
+
+def decode(tree: Any, buffers: list[bytes], **kwargs: Any) -> Any:
+    return Decoder(buffers, **kwargs).decode(tree)
+
+
+def dumps_header(tree: Any) -> bytes:
+    return json.dumps(tree, separators=(",", ":"), allow_nan=False).encode()
+
+
+def loads_header(data: bytes) -> Any:
+    return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+
+
+def _reject_constant(name: str) -> Any:
+    raise CodecError(f"constant {name} is not allowed in a payload")

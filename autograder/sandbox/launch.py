@@ -1,0 +1,155 @@
+"""How a worker process is started: the run contract's "limits in" half.
+
+`Launcher.command()` gives the argv and environment; `WorkerProcess` (process.py) runs it. Two
+kinds: `NoSandbox` (the TA said `--sandbox none`, or a student checks on a laptop) and
+`Bubblewrap` (no network, read-only system, private /tmp, own PID namespace, uid 65534 with no
+capabilities, cleared environment). The course tree is never mounted: only the interpreter, the
+virtual environment and the autograder package itself.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import autograder
+
+from ..errors import UserError
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS")
+SANDBOX_ETC = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
+               "fonts", "mime.types", "ssl", "passwd", "group", "nsswitch.conf")
+WORKER_MODULE = "autograder.sandbox.worker"
+
+
+def worker_environment(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The whole environment a worker sees: nothing inherited from the grader."""
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": home,
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{home}/.matplotlib",
+        "NUMBA_CACHE_DIR": f"{home}/.numba",
+        "TORCH_HOME": f"{home}/.torch",
+        "KMP_WARNINGS": "0",
+    }
+    env.update({name: "1" for name in THREAD_VARIABLES})
+    env.update(extra or {})
+    return env
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits applied to the worker process (inherited by everything it starts)."""
+
+    memory_bytes: int
+    max_processes: int = 256
+    max_file_bytes: int = 256 * 1024 * 1024
+
+    def apply(self, sandboxed: bool) -> None:
+        """Runs in the child between fork and exec. The process cap only inside the sandbox,
+        where it counts the sandbox user's processes rather than a student's whole desktop."""
+        resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (self.max_file_bytes, self.max_file_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if sandboxed:
+            resource.setrlimit(resource.RLIMIT_NPROC, (self.max_processes, self.max_processes))
+
+
+class Launcher:
+    """Builds the command line of one worker."""
+
+    name = "abstract"
+    sandboxed = False
+
+    def command(self, workdir: Path) -> tuple[list[str], dict[str, str], Path]:
+        """argv, environment and working directory for a worker using `workdir` as its home."""
+        raise NotImplementedError
+
+
+class NoSandbox(Launcher):
+    """A bare worker process: for students' laptops and for TAs who say `--sandbox none`."""
+
+    name = "none"
+
+    def command(self, workdir: Path) -> tuple[list[str], dict[str, str], Path]:
+        env = worker_environment(str(workdir))
+        package_parent = str(Path(autograder.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = package_parent
+        return [sys.executable, "-m", WORKER_MODULE], env, workdir
+
+
+class Bubblewrap(Launcher):
+    name = "bwrap"
+    sandboxed = True
+    HOME = "/tmp/home"
+
+    def __init__(self, tmp_size_mb: int = 512) -> None:
+        self.bwrap = shutil.which("bwrap")
+        if self.bwrap is None:
+            raise UserError("bubblewrap (bwrap) is not installed: run `apt-get install bubblewrap` "
+                            "as root, or grade with `--sandbox none` if you trust every submission")
+        self.tmp_size = tmp_size_mb * 1024 * 1024
+
+    def mounts(self) -> list[str]:
+        args: list[str] = ["--ro-bind", "/usr", "/usr"]
+        for top in ("bin", "lib", "lib64", "sbin", "lib32", "libx32"):
+            path = Path("/") / top
+            if path.is_symlink():
+                args += ["--symlink", os.readlink(path), str(path)]
+            elif path.is_dir():
+                args += ["--ro-bind", str(path), str(path)]
+        for name in SANDBOX_ETC:
+            if (Path("/etc") / name).exists():
+                args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
+        seen: set[Path] = set()
+        for prefix in (sys.base_prefix, sys.prefix, _package_root()):
+            path = Path(prefix).resolve()
+            if path in seen or any(path.is_relative_to(s) for s in seen) or _is_under_usr(path):
+                continue
+            seen.add(path)
+            args += ["--ro-bind", str(path), str(path)]
+        return args
+
+    def command(self, workdir: Path) -> tuple[list[str], dict[str, str], Path]:
+        env = worker_environment(self.HOME, {"PYTHONPATH": str(Path(_package_root()).parent)})
+        argv = [
+            self.bwrap or "bwrap",
+            "--unshare-user", "--uid", "65534", "--gid", "65534",
+            "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--hostname", "sandbox",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
+            "--size", str(self.tmp_size), "--tmpfs", "/tmp",
+            *self.mounts(),
+            "--proc", "/proc", "--dev", "/dev",
+            "--dir", self.HOME, "--chdir", self.HOME,
+        ]
+        for key, value in env.items():
+            argv += ["--setenv", key, value]
+        argv += [sys.executable, "-m", WORKER_MODULE]
+        return argv, {}, workdir
+
+
+def _package_root() -> str:
+    return str(Path(autograder.__file__).resolve().parent)
+
+
+def _is_under_usr(path: Path) -> bool:
+    return path.is_relative_to("/usr")
+
+
+def make_launcher(kind: str) -> Launcher:
+    if kind == "none":
+        return NoSandbox()
+    if kind in ("bwrap", "auto"):
+        return Bubblewrap()
+    raise UserError(f"unknown sandbox {kind!r}: use bwrap or none")

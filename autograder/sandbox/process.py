@@ -1,0 +1,170 @@
+"""One running worker, seen from the grader: requests with deadlines, "status classes out".
+
+Any way the worker can fail a request ends in `WorkerLost` with a status: `timeout` (deadline
+passed, the worker is killed), `memory` (it died out of memory), `crashed` (it died or broke the
+protocol). Student output on stderr is drained continuously and only the first part is kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ..testing.student import CallbackServer, WorkerLost
+from .channel import Channel, ChannelClosed, ChannelTimeout
+from .codec import CodecError, Encoded
+from .launch import Launcher, Limits
+
+MEMORY_SIGNS = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory", b"out of memory")
+
+
+class SandboxError(RuntimeError):
+    """The worker could not be started: the grader's problem, never the student's."""
+
+
+class OutputSink:
+    """Keeps the first `limit` bytes of a stream and counts the rest; never blocks the writer."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.total = 0
+        self.tail = b""
+
+    def drain(self, fd: int) -> threading.Thread:
+        def run() -> None:
+            while True:
+                try:
+                    chunk = os.read(fd, 1 << 16)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                self.total += len(chunk)
+                room = self.limit - len(self.kept)
+                if room > 0:
+                    self.kept += chunk[:room]
+                self.tail = (self.tail + chunk)[-4096:]
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    def text(self) -> str:
+        dropped = self.total - len(self.kept)
+        note = f"\n[... {dropped} more bytes of output not kept]" if dropped > 0 else ""
+        return self.kept.decode("utf-8", "replace") + note
+
+
+class WorkerProcess:
+    def __init__(self, launcher: Launcher, limits: Limits, output: OutputSink,
+                 startup_timeout: float = 180.0) -> None:
+        self.launcher = launcher
+        self.limits = limits
+        self.output = output
+        self.startup_timeout = startup_timeout
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.channel: Channel | None = None
+        self._drainer: threading.Thread | None = None
+        self._workdir: Path | None = None
+        self._next_id = 0
+
+    def start(self) -> None:
+        self._workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
+        argv, env, cwd = self.launcher.command(self._workdir)
+        sandboxed = self.launcher.sandboxed
+        self.proc = subprocess.Popen(  # noqa: S603 - argv is ours
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env, cwd=cwd, start_new_session=True, close_fds=True,
+            preexec_fn=lambda: self.limits.apply(sandboxed),  # noqa: PLW1509
+        )
+        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
+        self.channel = Channel(self.proc.stdout.fileno(), self.proc.stdin.fileno())
+        self._drainer = self.output.drain(self.proc.stderr.fileno())
+        try:
+            self._await(0, time.monotonic() + self.startup_timeout, None)
+        except WorkerLost as lost:
+            detail = self.output.tail.decode("utf-8", "replace").strip().splitlines()
+            raise SandboxError(f"the worker did not start ({lost}): "
+                               f"{detail[-1] if detail else 'no output'}") from None
+
+    def request(self, op: str, args: Encoded, timeout: float | None,
+                serve_callback: CallbackServer | None) -> tuple[Any, list[bytes]]:
+        if self.channel is None:
+            raise WorkerLost("crashed", "the worker is not running")
+        self._next_id += 1
+        request_id = self._next_id
+        try:
+            self.channel.send({"id": request_id, "op": op, "a": args.tree}, args.buffers)
+        except ChannelClosed:
+            raise self._lost() from None
+        deadline = time.monotonic() + timeout if timeout else None
+        return self._await(request_id, deadline, serve_callback)
+
+    def _await(self, request_id: int, deadline: float | None,
+               serve_callback: CallbackServer | None) -> tuple[Any, list[bytes]]:
+        assert self.channel is not None
+        try:
+            while True:
+                message, buffers = self.channel.recv(deadline)
+                if "cb" in message and serve_callback is not None and type(message["cb"]) is int:
+                    reply = serve_callback(message["cb"], message.get("a"), buffers)
+                    self.channel.send({"cbr": reply.tree}, reply.buffers)
+                    continue
+                if message.get("id") != request_id or "r" not in message:
+                    self.kill()
+                    raise WorkerLost("crashed", "the notebook interfered with the grader's "
+                                                "connection to it")
+                return message["r"], buffers
+        except ChannelTimeout:
+            self.kill()
+            raise WorkerLost("timeout", "your code did not finish within the time limit") from None
+        except ChannelClosed:
+            raise self._lost() from None
+        except (CodecError, ValueError) as exc:
+            self.kill()
+            raise WorkerLost("crashed", f"the worker sent a malformed reply ({exc})") from None
+
+    def _lost(self) -> WorkerLost:
+        """The worker went away: find out how it died."""
+        code = None
+        if self.proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.proc.wait(timeout=2)
+        self.kill()
+        if any(sign in self.output.tail for sign in MEMORY_SIGNS):
+            return WorkerLost("memory", "your code ran out of memory")
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else code
+            return WorkerLost("crashed", f"the worker was killed by signal {name}")
+        return WorkerLost("crashed", f"the worker exited (code {code}); did the notebook call "
+                                     "exit() or os._exit()?")
+
+    def kill(self) -> None:
+        proc, self.proc, self.channel = self.proc, None, None
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                with contextlib.suppress(OSError):
+                    stream and stream.close()
+        if self._drainer is not None:
+            self._drainer.join(timeout=5)
+            self._drainer = None
+            if proc is not None and proc.stderr:
+                with contextlib.suppress(OSError):
+                    proc.stderr.close()
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None

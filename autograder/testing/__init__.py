@@ -1,0 +1,39 @@
+"""What assignment tests import.
+
+    import pytest
+    from autograder.testing import question, assert_close
+
+    pytestmark = question("stft")            # every test in this file belongs to `stft`
+
+    def test_shape(student):                  # `student` is the notebook, behind the boundary
+        S = student.stft(np.zeros(4096), n_fft=512)
+        assert_close(S, reference, rtol=1e-5, what="stft(y, n_fft=512)")
+
+A test's points are its question's points (grading_config.yaml) shared by weight among the
+question's tests: `@question("stft", weight=2)` counts twice.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .assertions import assert_close, assert_scalar, assert_unchanged
+from .student import ForbiddenCallError, Handle, MissingName, Student, StudentError
+
+
+def question(name: str, weight: float = 1.0) -> pytest.MarkDecorator:
+    """Mark a test (or, as `pytestmark`, a whole file) as part of a question."""
+    return pytest.mark.question(name, weight=weight)
+
+
+__all__ = [
+    "ForbiddenCallError",
+    "Handle",
+    "MissingName",
+    "Student",
+    "StudentError",
+    "assert_close",
+    "assert_scalar",
+    "assert_unchanged",
+    "question",
+]

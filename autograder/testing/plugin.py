@@ -1,0 +1,119 @@
+"""The pytest plugin that runs assignment tests in the trusted grader against a `student` proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .student import Student, StudentError, WorkerLost
+
+MAX_MESSAGE = 4000
+
+
+@dataclass
+class TestInfo:
+    """A collected test: where it is, which question it serves, and its weight."""
+
+    name: str
+    question: str | None
+    weight: float
+    visibility: str  # "visible" for public tests, "hidden" for hidden ones
+
+
+@dataclass
+class TestOutcome:
+    info: TestInfo
+    status: str  # passed | failed | error
+    message: str = ""
+
+
+def _visibility(path: Path) -> str:
+    return "hidden" if "hidden" in path.parts else "visible"
+
+
+def describe_failure(exc: BaseException) -> tuple[str, str]:
+    """Status and the message a student may see (for public tests) for a failing test."""
+    if isinstance(exc, WorkerLost):
+        return "error", str(exc)
+    if isinstance(exc, StudentError):
+        text = f"your code raised {exc.type_name}: {exc}"
+        if exc.student_traceback:
+            text += "\n" + exc.student_traceback
+        return "error", text[:MAX_MESSAGE]
+    if isinstance(exc, AssertionError):
+        return "failed", str(exc)[:MAX_MESSAGE]
+    return "failed", f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE]
+
+
+class GradingPlugin:
+    """Provides the `student` fixture and records one outcome per test."""
+
+    def __init__(self, rootdir: Path, student: Student | None = None,
+                 forbidden: dict[str, list[str]] | None = None,
+                 recover: Callable[[WorkerLost], None] | None = None) -> None:
+        self.rootdir = rootdir
+        self.student = student
+        self.forbidden = forbidden or {}
+        self.recover = recover
+        self.infos: dict[str, TestInfo] = {}
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.collection_errors: list[str] = []
+        self.stopped: str | None = None
+
+    @pytest.fixture(name="student")
+    def student_fixture(self) -> Student:
+        if self.student is None:
+            raise RuntimeError("no student notebook is attached to this test run")
+        return self.student
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "question(name, weight=1): the question a test serves")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            marker = item.get_closest_marker("question")
+            name = marker.args[0] if marker and marker.args else None
+            weight = float(marker.kwargs.get("weight", 1.0)) if marker else 1.0
+            path = Path(str(item.path))
+            rel = path.relative_to(self.rootdir) if path.is_relative_to(self.rootdir) else path
+            test_name = f"{rel.as_posix()}::{item.name}"
+            self.infos[item.nodeid] = TestInfo(test_name, name, weight, _visibility(rel))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        info = self.infos.get(item.nodeid)
+        if self.student is not None and info is not None:
+            self.student.question = info.question
+            self.student.forbidden = list(self.forbidden.get(info.question or "", []))
+        yield
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Any:
+        yield
+        info = self.infos.get(item.nodeid)
+        if info is None or call.when == "teardown":
+            return
+        if call.excinfo is None:
+            if call.when == "call":
+                self.outcomes[item.nodeid] = TestOutcome(info, "passed")
+            return
+        exc = call.excinfo.value
+        if call.excinfo.errisinstance(pytest.skip.Exception):
+            self.outcomes[item.nodeid] = TestOutcome(info, "failed", "skipped")
+            return
+        status, message = describe_failure(exc)
+        self.outcomes[item.nodeid] = TestOutcome(info, status, message)
+        if isinstance(exc, WorkerLost) and self.recover is not None:
+            try:
+                self.recover(exc)
+            except WorkerLost as fatal:
+                self.stopped = str(fatal)
+                item.session.shouldstop = str(fatal)

@@ -1,0 +1,235 @@
+"""The `student` object that tests receive: the student's notebook, reached only through plain data.
+
+Tests call `student.stft(y, n_fft=512)` whatever runs behind it: a sandboxed worker (grading), a
+bare worker (`--sandbox none`) or the student's own live kernel (self-check in the notebook). The
+transport decides where the call goes; this module is the same for all of them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+from ..sandbox.codec import (
+    CallbackRef,
+    CodecError,
+    Decoder,
+    Encoded,
+    HandleRef,
+    RemoteException,
+    encode,
+)
+
+
+class StudentError(Exception):
+    """An exception raised by the student's code (also an instance of the matching builtin)."""
+
+    type_name: str = "Exception"
+    student_traceback: str = ""
+
+
+class MissingName(AssertionError):
+    """The notebook does not define a name that a test needs."""
+
+
+class ForbiddenCallError(AssertionError):
+    """The student's function reached a module its question forbids."""
+
+
+class WorkerLost(Exception):
+    """The worker died, ran out of time or memory during a call; `status` says which."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+_ERROR_CLASSES: dict[str, type[StudentError]] = {}
+
+
+def student_exception(remote: RemoteException) -> StudentError:
+    """Rebuild a student's exception so that `pytest.raises(ValueError)` works across the boundary."""
+    cls = _ERROR_CLASSES.get(remote.type_name)
+    if cls is None:
+        builtin = getattr(builtins, remote.type_name, None)
+        bases: tuple[type, ...] = (StudentError,)
+        if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not Exception:
+            bases = (StudentError, builtin)
+        cls = type(remote.type_name, bases, {"type_name": remote.type_name})
+        _ERROR_CLASSES[remote.type_name] = cls
+    exc = cls(remote.message)
+    exc.student_traceback = remote.traceback
+    return exc
+
+
+class Transport(Protocol):
+    """Carries one request to wherever the student's code runs and returns the encoded reply."""
+
+    def request(self, op: str, args: Encoded, timeout: float | None,
+                serve_callback: CallbackServer) -> tuple[Any, list[bytes]]: ...
+
+
+CallbackServer = Callable[[int, Any, list[bytes]], Encoded]
+
+
+class Student:
+    """Proxy to the student's namespace. Attribute access gives callables: `student.stft(...)`."""
+
+    def __init__(self, transport: Transport, call_timeout: float | None = 60.0) -> None:
+        self._transport = transport
+        self._callbacks: dict[int, Callable[..., Any]] = {}
+        self.forbidden: list[str] = []
+        self.question: str | None = None
+        self.call_timeout = call_timeout
+        self.last_call_seconds = 0.0
+        self.static_uses: dict[str, dict[str, str]] = {}
+        self.incidents: list[str] = []
+
+    def __getattr__(self, name: str) -> Function:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Function(self, {"name": name}, name)
+
+    def __repr__(self) -> str:
+        return "<student notebook>"
+
+    # -- what tests use -------------------------------------------------------------------------
+    def call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call a function of the notebook by name."""
+        return self._call({"name": name}, name, args, kwargs)
+
+    def call_with_inputs(self, name: str, *args: Any, **kwargs: Any) -> tuple[Any, list, dict]:
+        """Call, and also return the arguments as the student's code left them (to catch mutation)."""
+        value, args_after, kwargs_after = self._call({"name": name}, name, args, kwargs, inputs=True)
+        return value, args_after, kwargs_after
+
+    def get(self, name: str) -> Any:
+        """A notebook global as plain data (or a Handle when it cannot be sent as data)."""
+        return self._result(name, self._request("get", {"target": {"name": name}}))
+
+    def has(self, name: str) -> bool:
+        return bool(self._request("has", {"name": name}))
+
+    def evaluate(self, expression: str, **bindings: Any) -> Any:
+        """Evaluate an expression next to the student's code, e.g. counting a model's parameters."""
+        value = self._request("evaluate", {"expression": expression, "bindings": bindings})
+        return self._result(expression, value)
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Allow calls inside the block to run up to `seconds` each."""
+        previous, self.call_timeout = self.call_timeout, seconds
+        try:
+            yield
+        finally:
+            self.call_timeout = previous
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def _call(self, target: dict, label: str, args: tuple, kwargs: dict, inputs: bool = False) -> Any:
+        self._check_static(target.get("name"))
+        request = {"target": target, "args": list(args), "kwargs": kwargs,
+                   "forbidden": list(self.forbidden), "inputs": inputs}
+        start = time.perf_counter()
+        value = self._request("call", request)
+        self.last_call_seconds = time.perf_counter() - start
+        if inputs and isinstance(value, list) and len(value) == 3:
+            return [self._result(label, value[0]), value[1], value[2]]
+        return self._result(label, value)
+
+    def _check_static(self, name: str | None) -> None:
+        """Fail fast when the notebook's source shows `name` using a forbidden module."""
+        uses = self.static_uses.get(name or "", {})
+        for module in self.forbidden:
+            if module in uses:
+                where = f" in question `{self.question}`" if self.question else ""
+                raise ForbiddenCallError(f"`{name}` uses {uses[module]}, but {module} may not be "
+                                         f"used{where}: implement it with NumPy")
+
+    def _result(self, label: str, value: Any) -> Any:
+        if isinstance(value, RemoteException):
+            if value.type_name == "MemoryError":
+                self.incidents.append("memory")
+            if value.type_name == "MissingName":
+                raise MissingName(value.message)
+            if value.type_name == "ForbiddenCall":
+                allowed = f" in question `{self.question}`" if self.question else ""
+                raise ForbiddenCallError(
+                    f"`{label}` {value.message}, but {', '.join(self.forbidden)} may not be used"
+                    f"{allowed}: implement it with NumPy"
+                )
+            raise student_exception(value)
+        return value
+
+    def _request(self, op: str, args: dict[str, Any]) -> Any:
+        tree, buffers = self._transport.request(op, self._encode(args), self.call_timeout,
+                                                self._serve_callback)
+        return self.decoder(buffers).decode(tree)
+
+    def _serve_callback(self, ref: int, tree: Any, buffers: list[bytes]) -> Encoded:
+        payload = self.decoder(buffers).decode(tree)
+        return self._encode(run_callback(self._callbacks, ref, payload))
+
+    def _encode(self, value: Any) -> Encoded:
+        def fallback(obj: Any) -> Any:
+            if isinstance(obj, Handle):
+                return HandleRef(obj._ref)
+            if callable(obj):
+                ref = len(self._callbacks) + 1
+                self._callbacks[ref] = obj
+                return CallbackRef(ref)
+            raise CodecError(f"tests cannot send a {type(obj).__name__} to the student's code")
+
+        return encode(value, fallback=fallback)
+
+    def decoder(self, buffers: list[bytes]) -> Decoder:
+        return Decoder(buffers, on_handle=lambda ref: Handle(self, ref))
+
+
+class Function:
+    """A callable that forwards to a name (or a handle's attribute) in the student's namespace."""
+
+    def __init__(self, student: Student, target: dict[str, Any], label: str) -> None:
+        self._student = student
+        self._target = target
+        self._label = label
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._student._call(self._target, self._label, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<student function {self._label}>"
+
+
+class Handle:
+    """An object that stays in the student's process; attributes and calls go back there."""
+
+    def __init__(self, student: Student, ref: int) -> None:
+        self._student = student
+        self._ref = ref
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        target = {"handle": self._ref, "attr": attr}
+        return self._student._result(attr, self._student._request("get", {"target": target}))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._student._call({"handle": self._ref}, "object", args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<student object #{self._ref}>"
+
+
+def run_callback(callbacks: dict[int, Callable[..., Any]], ref: int, payload: Any) -> Any:
+    """Run a grader-side callback for the student's code; failures become plain exceptions."""
+    fn = callbacks.get(ref)
+    if fn is None or not isinstance(payload, list) or len(payload) != 2:
+        return RemoteException("CallbackError", "unknown callback")
+    args, kwargs = payload
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - report to the student's code as data
+        return RemoteException(type(exc).__name__, str(exc)[:2000])
