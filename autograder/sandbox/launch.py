@@ -41,6 +41,7 @@ def worker_environment(home: str, extra: dict[str, str] | None = None) -> dict[s
         "NUMBA_CACHE_DIR": f"{home}/.numba",
         "TORCH_HOME": f"{home}/.torch",
         "KMP_WARNINGS": "0",
+        "AUTOGRADER_WORKER": "1",
     }
     env.update({name: "1" for name in THREAD_VARIABLES})
     env.update(extra or {})

@@ -1,0 +1,45 @@
+"""Instructor commands: release and validate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..authoring.release import release
+from ..authoring.validate import validate
+from .common import SandboxOption, console, launcher, repo
+
+Ids = Annotated[list[str] | None, typer.Argument(help="assignment ids (default: all)")]
+
+
+def release_command(assignments: Ids = None) -> None:
+    """Build the student versions in release/<id>/ from source/<id>/.
+
+    Example: autograder release gradient_descent
+    """
+    course = repo()
+    for aid in course.assignment_ids(assignments):
+        target = release(course, aid)
+        console.print(f"released [bold]{aid}[/] -> {target.relative_to(course.root)}")
+
+
+def validate_command(assignments: Ids = None, sandbox: str = SandboxOption) -> None:
+    """Check that each solution scores full marks and each released stub scores zero.
+
+    Example: autograder validate spectrogram_features
+    """
+    course = repo()
+    runner = launcher(sandbox)
+    failed = False
+    for aid in course.assignment_ids(assignments):
+        with console.status(f"validating {aid} ..."):
+            report = validate(course, aid, runner)
+        ref, stub = report.reference, report.stub
+        console.print(f"[bold]{aid}[/]: solution {ref.score:g}/{ref.max_score:g} "
+                      f"({ref.execution_time:.1f} s), stub {stub.score:g}/{stub.max_score:g}")
+        for problem in report.problems:
+            console.print(f"  [red]problem[/]: {problem}")
+        failed |= not report.ok
+    if failed:
+        raise typer.Exit(1)

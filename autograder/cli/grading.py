@@ -1,0 +1,65 @@
+"""`autograder grade`: grade notebooks or submission zips, write the results contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ..grading.grade import GradingSpec, grade_submission
+from ..grading.results import Result
+from ..notebook import InvalidNotebook
+from ..submission import load_submission
+from .common import SandboxOption, console, launcher, repo
+
+
+def grade_one(spec: GradingSpec, path: Path, runner, student: str | None = None) -> Result:
+    try:
+        submission = load_submission(path)
+    except InvalidNotebook as exc:
+        return Result(submission=str(path), student=student, assignment=spec.assignment_id,
+                      status="invalid", max_score=spec.assignment.max_score, message=str(exc))
+    student = student or submission.manifest.get("student")
+    return grade_submission(spec, submission, runner, student if isinstance(student, str) else None)
+
+
+def summary_table(results: list[Result]) -> Table:
+    table = Table(title="Grading results")
+    for column in ("submission", "status", "score", "time (s)", "note"):
+        table.add_column(column)
+    for r in results:
+        colour = {"graded": "green", "invalid": "yellow", "grader-error": "red"}.get(r.status, "magenta")
+        failed = sum(t.status != "passed" for t in r.tests)
+        note = r.message or (f"{failed} of {len(r.tests)} tests failed" if r.tests else "")
+        table.add_row(Path(r.submission).name, f"[{colour}]{r.status}[/]",
+                      f"{r.score:g}/{r.max_score:g}", f"{r.execution_time:.1f}", note)
+    return table
+
+
+def grade_command(
+    assignment: Annotated[str, typer.Argument(help="assignment id")],
+    submissions: Annotated[list[Path], typer.Argument(help="notebooks (.ipynb) or zips")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="write results here")] = None,
+    sandbox: str = SandboxOption,
+) -> None:
+    """Grade submissions (public + hidden tests) and write results JSON.
+
+    Example: autograder grade stft alice.ipynb bob.zip --json results.json
+    """
+    course = repo()
+    spec = GradingSpec.from_repo(course, assignment)
+    runner = launcher(sandbox)
+    results = []
+    for path in submissions:
+        with console.status(f"grading {path.name} ..."):
+            results.append(grade_one(spec, path, runner))
+    console.print(summary_table(results))
+    if json_out is not None:
+        payload = [r.model_dump() for r in results]
+        json_out.write_text(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
+        console.print(f"results written to {json_out}")
+    if any(r.status == "grader-error" for r in results):
+        raise typer.Exit(1)

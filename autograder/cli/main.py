@@ -1,0 +1,36 @@
+"""The `autograder` command: one typer app, one small module per group of subcommands."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ..errors import UserError
+from .authoring import release_command, validate_command
+from .common import err_console
+from .grading import grade_command
+
+app = typer.Typer(
+    help="Autograder for Deep Learning for Audio: release, check, submit and grade notebooks.",
+    no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+)
+app.command("release", help="Build student versions in release/<id>/.")(release_command)
+app.command("validate", help="Solution scores full marks, released stub scores zero.")(validate_command)
+app.command("grade", help="Grade notebooks or zips in the sandbox; write results JSON.")(grade_command)
+
+
+def run() -> None:
+    """Entry point: user mistakes become one line and a non-zero exit, never a traceback."""
+    try:
+        app()
+    except UserError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()
