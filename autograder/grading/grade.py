@@ -37,13 +37,15 @@ class GradingSpec:
     limits: CourseLimits
     tests_root: Path
     test_dirs: tuple[Path, ...]
+    data: Path | None = None  # the assignment's data/, visible read-only to the worker
+    questions: frozenset[str] | None = None  # grade only these (used by mutation tests)
 
     @classmethod
     def from_repo(cls, repo: CourseRepo, assignment_id: str, hidden: bool = True) -> GradingSpec:
         files: AssignmentFiles = repo.source(assignment_id)
         dirs = (files.public_tests, files.hidden_tests) if hidden else (files.public_tests,)
         return cls(assignment_id, repo.config.assignment(assignment_id), repo.config.limits,
-                   files.tests, dirs)
+                   files.tests, dirs, files.data if files.data.is_dir() else None)
 
     @property
     def forbidden(self) -> dict[str, list[str]]:
@@ -83,17 +85,20 @@ def grade_submission(spec: GradingSpec, submission: Submission, launcher: Launch
 
 def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Result:
     cells = code_cells(nb)
-    session = Session(launcher, cells, spec.limits)
+    session = Session(launcher, cells, spec.limits, spec.data)
     student = Student(session, call_timeout=spec.limits.call_timeout)
     all_forbidden = {m for q in spec.assignment.questions.values() for m in q.forbidden}
     student.static_uses = forbidden_uses((c.source for c in cells), all_forbidden)
     try:
         cell_outcomes = session.run_cells()
         outcomes = run_tests(spec.test_dirs, spec.tests_root, student, spec.forbidden,
-                             recover=session.recover)
+                             recover=session.recover,
+                             questions=set(spec.questions) if spec.questions else None)
     finally:
         session.close()
     tests, questions = score_tests(spec.assignment, outcomes, spec.assignment.hidden_visibility)
+    if spec.questions:
+        questions = {q: s for q, s in questions.items() if q in spec.questions}
     incidents = session.incidents + student.incidents
     status = incidents[0] if incidents else "graded"
     return Result(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..config import Limits as CourseLimits
@@ -32,6 +33,7 @@ class Session:
     launcher: Launcher
     cells: list[CodeCell]
     limits: CourseLimits
+    data: Path | None = None
     worker: WorkerProcess | None = None
     fatal: set[int] = field(default_factory=set)
     incidents: list[str] = field(default_factory=list)
@@ -96,7 +98,7 @@ class Session:
     # -- workers ---------------------------------------------------------------------------------
     def _start(self, upto: int) -> None:
         self.worker = WorkerProcess(self.launcher, Limits(self.limits.memory_mb * 1024 * 1024),
-                                    self.output)
+                                    self.output, self.data)
         self.worker.start()
         for position, cell in enumerate(self.cells[:upto]):
             if position in self.fatal:

@@ -72,8 +72,9 @@ class Launcher:
     name = "abstract"
     sandboxed = False
 
-    def command(self, workdir: Path) -> tuple[list[str], dict[str, str], Path]:
-        """argv, environment and working directory for a worker using `workdir` as its home."""
+    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
+        """argv, environment and working directory for a worker using `workdir` as its home;
+        the assignment's `data` folder (if any) appears read-only as ./data."""
         raise NotImplementedError
 
 
@@ -82,8 +83,10 @@ class NoSandbox(Launcher):
 
     name = "none"
 
-    def command(self, workdir: Path) -> tuple[list[str], dict[str, str], Path]:
+    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
         env = worker_environment(str(workdir))
+        if data is not None:
+            shutil.copytree(data, workdir / "data")
         package_parent = str(Path(autograder.__file__).resolve().parent.parent)
         env["PYTHONPATH"] = package_parent
         return [sys.executable, "-m", WORKER_MODULE], env, workdir
@@ -121,8 +124,9 @@ class Bubblewrap(Launcher):
             args += ["--ro-bind", str(path), str(path)]
         return args
 
-    def command(self, workdir: Path) -> tuple[list[str], dict[str, str], Path]:
+    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
         env = worker_environment(self.HOME, {"PYTHONPATH": str(Path(_package_root()).parent)})
+        data_mount = ["--ro-bind", str(data.resolve()), f"{self.HOME}/data"] if data else []
         argv = [
             self.bwrap or "bwrap",
             "--unshare-user", "--uid", "65534", "--gid", "65534",
@@ -132,7 +136,7 @@ class Bubblewrap(Launcher):
             "--size", str(self.tmp_size), "--tmpfs", "/tmp",
             *self.mounts(),
             "--proc", "/proc", "--dev", "/dev",
-            "--dir", self.HOME, "--chdir", self.HOME,
+            "--dir", self.HOME, *data_mount, "--chdir", self.HOME,
         ]
         for key, value in env.items():
             argv += ["--setenv", key, value]

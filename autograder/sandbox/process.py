@@ -66,8 +66,9 @@ class OutputSink:
 
 class WorkerProcess:
     def __init__(self, launcher: Launcher, limits: Limits, output: OutputSink,
-                 startup_timeout: float = 180.0) -> None:
+                 data: Path | None = None, startup_timeout: float = 180.0) -> None:
         self.launcher = launcher
+        self.data = data
         self.limits = limits
         self.output = output
         self.startup_timeout = startup_timeout
@@ -79,7 +80,7 @@ class WorkerProcess:
 
     def start(self) -> None:
         self._workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
-        argv, env, cwd = self.launcher.command(self._workdir)
+        argv, env, cwd = self.launcher.command(self._workdir, self.data)
         sandboxed = self.launcher.sandboxed
         self.proc = subprocess.Popen(  # noqa: S603 - argv is ours
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

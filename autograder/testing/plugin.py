@@ -54,8 +54,10 @@ class GradingPlugin:
 
     def __init__(self, rootdir: Path, student: Student | None = None,
                  forbidden: dict[str, list[str]] | None = None,
-                 recover: Callable[[WorkerLost], None] | None = None) -> None:
+                 recover: Callable[[WorkerLost], None] | None = None,
+                 questions: set[str] | None = None) -> None:
         self.rootdir = rootdir
+        self.questions = questions
         self.student = student
         self.forbidden = forbidden or {}
         self.recover = recover
@@ -77,7 +79,7 @@ class GradingPlugin:
         if report.failed:
             self.collection_errors.append(f"{report.nodeid}: {report.longreprtext[-2000:]}")
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         for item in items:
             marker = item.get_closest_marker("question")
             name = marker.args[0] if marker and marker.args else None
@@ -86,6 +88,11 @@ class GradingPlugin:
             rel = path.relative_to(self.rootdir) if path.is_relative_to(self.rootdir) else path
             test_name = f"{rel.as_posix()}::{item.name}"
             self.infos[item.nodeid] = TestInfo(test_name, name, weight, _visibility(rel))
+        if self.questions is not None:
+            keep = [i for i in items if self.infos[i.nodeid].question in self.questions]
+            config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+            items[:] = keep
+            self.infos = {i.nodeid: self.infos[i.nodeid] for i in keep}
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Any:

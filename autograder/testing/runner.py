@@ -44,9 +44,10 @@ def collect_tests(paths: Sequence[Path], rootdir: Path) -> list[TestInfo]:
 
 def run_tests(paths: Sequence[Path], rootdir: Path, student: Student,
               forbidden: dict[str, list[str]] | None = None,
-              recover: Callable[[WorkerLost], None] | None = None) -> list[TestOutcome]:
+              recover: Callable[[WorkerLost], None] | None = None,
+              questions: set[str] | None = None) -> list[TestOutcome]:
     """Every collected test gets an outcome, also those not reached after a fatal worker loss."""
-    plugin = GradingPlugin(rootdir, student, forbidden, recover)
+    plugin = GradingPlugin(rootdir, student, forbidden, recover, questions)
     _run(paths, rootdir, plugin, collect_only=False)
     outcomes = []
     for nodeid, info in plugin.infos.items():

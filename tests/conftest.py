@@ -1,0 +1,100 @@
+"""Shared fixtures: the real course repository, the example course, and grading of variants."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.course import CourseRepo
+from autograder.grading.grade import GradingSpec, grade_submission
+from autograder.grading.results import Result
+from autograder.sandbox.launch import NoSandbox
+from autograder.submission import Submission
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = Path(__file__).resolve().parent / "example_course"
+
+DEFINITION_NODES = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef, ast.Assign,
+                    ast.AnnAssign, ast.Expr)
+
+
+@pytest.fixture(scope="session")
+def course() -> CourseRepo:
+    return CourseRepo(ROOT)
+
+
+@pytest.fixture
+def example_course(tmp_path: Path) -> CourseRepo:
+    """A private copy of the example course, so tests may release into it and change it."""
+    target = tmp_path / "example_course"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("release", "__pycache__"))
+    return CourseRepo(target, workspace=tmp_path / "workspace")
+
+
+def replace_definition(source: str, name: str, new_source: str) -> str | None:
+    """Swap the top-level `def name`/`class name` in a cell's source; None if it is not there."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
+            lines = source.splitlines()
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
+            return "\n".join(lines[:start] + new_source.strip("\n").splitlines() + lines[node.end_lineno:])
+    return None
+
+
+def is_definitions_only(source: str) -> bool:
+    """Imports, defs, classes and simple assignments: what a mutation run needs to keep."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return all(isinstance(n, DEFINITION_NODES) and not (
+        isinstance(n, ast.Expr) and not isinstance(n.value, ast.Constant)) for n in tree.body)
+
+
+def variant_notebook(notebook: Path, replacements: dict[str, str], definitions_only: bool) -> bytes:
+    nb = nbformat.read(notebook, as_version=4)
+    todo = dict(replacements)
+    kept = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for name in list(todo):
+            swapped = replace_definition(cell.source, name, todo[name])
+            if swapped is not None:
+                cell.source = swapped
+                del todo[name]
+        if not definitions_only or is_definitions_only(cell.source):
+            kept.append(cell)
+    assert not todo, f"no definition of {sorted(todo)} found in {notebook}"
+    nb.cells = kept
+    return nbformat.writes(nb).encode()
+
+
+@pytest.fixture(scope="session")
+def grade_variant(course: CourseRepo) -> Callable[..., Result]:
+    """Grade the reference notebook with some definitions replaced (a mutant).
+
+    Only definition cells are kept (no plots or demo training) and only the named questions are
+    tested, so a mutation run costs seconds; grading itself is the real engine.
+    """
+
+    def grade(assignment_id: str, replacements: dict[str, str],
+              questions: set[str] | None = None, definitions_only: bool = True) -> Result:
+        spec = GradingSpec.from_repo(course, assignment_id)
+        if questions:
+            spec = dataclasses.replace(spec, questions=frozenset(questions))
+        notebook = course.source(assignment_id).notebook
+        data = variant_notebook(notebook, replacements, definitions_only)
+        return grade_submission(spec, Submission(notebook, data, notebook.name), NoSandbox())
+
+    return grade
