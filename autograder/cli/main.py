@@ -10,6 +10,7 @@ from ..errors import UserError
 from .authoring import release_command, validate_command
 from .common import err_console
 from .grading import grade_command
+from .student import check_command, submit_command
 
 app = typer.Typer(
     help="Autograder for Deep Learning for Audio: release, check, submit and grade notebooks.",
@@ -18,6 +19,8 @@ app = typer.Typer(
 app.command("release", help="Build student versions in release/<id>/.")(release_command)
 app.command("validate", help="Solution scores full marks, released stub scores zero.")(validate_command)
 app.command("grade", help="Grade notebooks or zips in the sandbox; write results JSON.")(grade_command)
+app.command("check", help="Run your notebook from a clean state, then its public tests.")(check_command)
+app.command("submit", help="Check your notebook, then package it as a zip to upload.")(submit_command)
 
 
 def run() -> None:

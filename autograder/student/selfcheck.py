@@ -1,49 +1,116 @@
-"""Self-check inside the student's notebook: the public tests against the live kernel."""
+"""Self-check inside the student's notebook: the public tests against the live kernel.
+
+The released notebook's first cell runs `check, check_all = enable_checks("<id>")`. `check("stft")`
+runs that question's public tests against the functions the student's cells defined, and returns a
+`CheckReport` that the notebook shows as HTML (plain text outside Jupyter). Nothing here needs a
+sandbox or Linux: the student's own code is only a danger to the student, and grading happens
+elsewhere. Values still cross the strict codec, so a test sees what it will see when graded.
+
+The release folder (assignment.json + tests/public/) is found as described in `released.py`; in
+Colab, upload or unzip `release/<id>/` and `%cd` into it, or call
+`enable_checks("<id>", folder="/content/<id>")`. Problems never raise in the first cell (that would
+stop "Run all"): they are reported when `check` is called.
+
+While being graded (`AUTOGRADER_WORKER` is set in the worker) both functions do nothing.
+"""
 
 from __future__ import annotations
 
-import json
+import difflib
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from ..errors import UserError
 from ..testing.local import LocalTransport
-from ..testing.plugin import TestOutcome
 from ..testing.runner import run_tests
 from ..testing.student import Student
+from .released import ReleasedAssignment, find_release
+from .report import ALL, CheckReport, TestLine
+
+GRADING_NOTE = "self-check is switched off while the notebook is being graded"
 
 
-def _find_release(assignment_id: str) -> Path:
-    for folder in (Path.cwd(), Path.cwd() / assignment_id, *Path.cwd().parents):
-        if (folder / "assignment.json").is_file() and (folder / "tests" / "public").is_dir():
-            return folder
-    raise FileNotFoundError(f"cannot find the public tests of {assignment_id!r}: open the notebook "
-                            "from its release folder (the one holding tests/public)")
+def _user_namespace() -> dict[str, Any]:
+    """The kernel's globals: IPython's user namespace, or __main__ in a plain interpreter."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        get_ipython = None  # type: ignore[assignment]
+    shell = get_ipython() if get_ipython else None
+    if shell is not None:
+        return shell.user_ns
+    return vars(sys.modules["__main__"])
 
 
-def enable_checks(assignment_id: str) -> tuple[Callable[[str], list[TestOutcome]],
-                                               Callable[[], list[TestOutcome]]]:
-    from IPython import get_ipython
+class SelfCheck:
+    """The state behind `check` and `check_all`: where the tests are and whose code they test."""
 
+    def __init__(self, assignment_id: str, release: ReleasedAssignment | None,
+                 namespace: dict[str, Any], problem: str = "") -> None:
+        self.assignment_id = assignment_id
+        self.release = release
+        self.namespace = namespace
+        self.problem = problem
+
+    def check(self, question: str | None = None) -> CheckReport:
+        """Run the public tests of one question, e.g. `check("stft")`."""
+        if self.release is None:
+            return CheckReport(self.assignment_id, question or ALL, problem=self.problem)
+        known = self.release.questions
+        if question not in known:
+            return CheckReport(self.assignment_id, str(question), problem=self._unknown(question))
+        return self._run(question, {question})
+
+    def check_all(self) -> CheckReport:
+        """Run the public tests of every question."""
+        if self.release is None:
+            return CheckReport(self.assignment_id, ALL, problem=self.problem)
+        return self._run(ALL, None)
+
+    def _unknown(self, question: object) -> str:
+        known = self.release.questions if self.release else []
+        listing = ", ".join(f'"{q}"' for q in known)
+        if question is None:
+            return (f"Say which question to check, e.g. check(\"{known[0]}\"), or run "
+                    f"check_all(). The questions are: {listing}.")
+        close = difflib.get_close_matches(str(question), known, n=1)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        return f"There is no question {question!r} in {self.assignment_id}.{hint} " \
+               f"The questions are: {listing}."
+
+    def _run(self, scope: str, questions: set[str] | None) -> CheckReport:
+        assert self.release is not None
+        student = Student(LocalTransport(self.namespace), call_timeout=None)
+        try:
+            outcomes = run_tests([self.release.public_tests], self.release.tests_root, student,
+                                 self.release.forbidden, questions=questions)
+        except UserError as exc:
+            return CheckReport(self.assignment_id, scope, problem=str(exc))
+        return CheckReport(self.assignment_id, scope, [TestLine.from_outcome(o) for o in outcomes])
+
+
+def _graded_noop(*_: object, **__: object) -> None:
+    return None
+
+
+def enable_checks(assignment_id: str, folder: str | Path | None = None,
+                  namespace: dict[str, Any] | None = None
+                  ) -> tuple[Callable[..., CheckReport | None], Callable[[], CheckReport | None]]:
+    """Give the notebook `check(question)` and `check_all()`.
+
+    `folder` is the release folder when it is not next to the notebook (e.g. in Colab).
+    """
     if os.environ.get("AUTOGRADER_WORKER"):  # being graded: the grader runs the tests itself
-        def unavailable(*_: object) -> list[TestOutcome]:
-            print("self-check is not available while grading")
-            return []
-
-        return unavailable, unavailable
-    folder = _find_release(assignment_id)
-    manifest = json.loads((folder / "assignment.json").read_text())
-    forbidden = {q: v["forbidden"] for q, v in manifest["questions"].items()}
-    shell = get_ipython()
-    namespace = shell.user_ns if shell is not None else {}
-
-    def run(question: str | None) -> list[TestOutcome]:
-        student = Student(LocalTransport(namespace))
-        outcomes = run_tests([folder / "tests" / "public"], folder / "tests", student, forbidden)
-        picked = [o for o in outcomes if question is None or o.info.question == question]
-        for o in picked:
-            mark = "PASS" if o.status == "passed" else "FAIL"
-            print(f"{mark} {o.info.name}" + (f"\n     {o.message}" if o.message else ""))
-        return picked
-
-    return (lambda question: run(question)), (lambda: run(None))
+        return _graded_noop, _graded_noop
+    ns = namespace if namespace is not None else _user_namespace()
+    try:
+        release: ReleasedAssignment | None = find_release(assignment_id, folder)
+        problem = ""
+    except UserError as exc:
+        release, problem = None, str(exc)
+        print(f"Self-check is not available yet: {problem}")
+    checker = SelfCheck(assignment_id, release, ns, problem)
+    return checker.check, checker.check_all
