@@ -1,1 +1,7 @@
+"""Autograder for the course "Deep Learning for Audio"."""
+
+from .sandbox.warmup import use_trusted_cache
+
 __version__ = "0.1.0"
+
+use_trusted_cache()  # before anything imports numba: librosa's JIT is paid once per machine

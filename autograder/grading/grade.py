@@ -17,6 +17,7 @@ from ..config import Limits as CourseLimits
 from ..course import AssignmentFiles, CourseRepo
 from ..notebook import InvalidNotebook, code_cells, parse_notebook
 from ..sandbox.launch import Launcher
+from ..sandbox.warmup import ensure_warm
 from ..submission import Submission
 from ..testing.runner import run_tests
 from ..testing.student import Student
@@ -84,6 +85,7 @@ def grade_submission(spec: GradingSpec, submission: Submission, launcher: Launch
 
 
 def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Result:
+    ensure_warm(spec.assignment.warm_modules)
     cells = code_cells(nb)
     session = Session(launcher, cells, spec.limits, spec.data)
     student = Student(session, call_timeout=spec.limits.call_timeout)

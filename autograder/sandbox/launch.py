@@ -19,12 +19,19 @@ from pathlib import Path
 import autograder
 
 from ..errors import UserError
+from .warmup import COMPLETE, SEED_ENV, cache_dir
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS")
 SANDBOX_ETC = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
                "fonts", "mime.types", "ssl", "passwd", "group", "nsswitch.conf")
 WORKER_MODULE = "autograder.sandbox.worker"
+
+
+def numba_seed() -> Path | None:
+    """The trusted numba cache, if a warm-up has completed it."""
+    seed = cache_dir()
+    return seed if (seed / COMPLETE).exists() else None
 
 
 def worker_environment(home: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -85,6 +92,9 @@ class NoSandbox(Launcher):
 
     def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
         env = worker_environment(str(workdir))
+        seed = numba_seed()
+        if seed is not None:
+            env[SEED_ENV] = str(seed)
         if data is not None:
             shutil.copytree(data, workdir / "data")
         package_parent = str(Path(autograder.__file__).resolve().parent.parent)
@@ -96,6 +106,7 @@ class Bubblewrap(Launcher):
     name = "bwrap"
     sandboxed = True
     HOME = "/tmp/home"
+    SEED = "/opt/autograder/numba-seed"
 
     def __init__(self, tmp_size_mb: int = 512) -> None:
         self.bwrap = shutil.which("bwrap")
@@ -127,6 +138,10 @@ class Bubblewrap(Launcher):
     def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
         env = worker_environment(self.HOME, {"PYTHONPATH": str(Path(_package_root()).parent)})
         data_mount = ["--ro-bind", str(data.resolve()), f"{self.HOME}/data"] if data else []
+        seed = numba_seed()
+        if seed is not None:
+            data_mount += ["--ro-bind", str(seed), self.SEED]
+            env[SEED_ENV] = self.SEED
         argv = [
             self.bwrap or "bwrap",
             "--unshare-user", "--uid", "65534", "--gid", "65534",

@@ -15,6 +15,7 @@ from typing import Any
 from .channel import Channel, ChannelClosed
 from .codec import CodecError, Decoder, RemoteException, encode
 from .host import Host, describe_exception
+from .warmup import seed_private_cache
 
 
 def _no_input(*_: Any, **__: Any) -> str:
@@ -109,6 +110,7 @@ def take_protocol_fds() -> Channel:
 
 def main() -> None:
     channel = take_protocol_fds()
+    seed_private_cache()
     Worker(channel, make_shell()).serve()
 
 

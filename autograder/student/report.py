@@ -70,9 +70,6 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.problem and bool(self.tests) and self.passed == len(self.tests)
 
-    def __bool__(self) -> bool:
-        return self.ok
-
     @property
     def headline(self) -> str:
         if self.problem:

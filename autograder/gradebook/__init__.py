@@ -1,0 +1,1 @@
+"""The gradebook: SQLAlchemy models and queries (SQLite in the workspace by default, any URL)."""

@@ -1,0 +1,105 @@
+"""The grade that counts: latest submission, its result, TA overrides and the late policy.
+
+Statuses beyond the results contract: `ungraded` (collected, not graded yet) and `missing` (the
+student is known but submitted nothing for this assignment). A grade that is not known yet
+(ungraded, grader-error) has no final score: never a zero that looks like one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..config import GradingConfig
+from ..grading.results import Result
+from .late import Lateness, lateness
+from .models import Grade, Override, Student, SubmissionRow, now
+from .store import ensure_assignment, latest_submissions, overrides, submissions
+
+UNKNOWN = ("ungraded", "grader-error", "missing")
+
+
+@dataclass
+class QuestionGrade:
+    score: float | None  # what counts: the override if there is one
+    max_score: float
+    auto_score: float | None
+    override: Override | None = None
+
+
+@dataclass
+class StudentGrade:
+    student: Student
+    assignment_id: str
+    submission: SubmissionRow | None
+    result: Result | None
+    status: str
+    questions: dict[str, QuestionGrade]
+    raw_score: float | None
+    adjusted_score: float | None
+    late: Lateness
+    final_score: float | None
+    max_score: float
+    attempts: int
+
+    @property
+    def overridden(self) -> list[str]:
+        return [q for q, g in self.questions.items() if g.override is not None]
+
+
+def compute_grades(session: Session, config: GradingConfig, assignment_id: str,
+                   student: str | None = None) -> list[StudentGrade]:
+    spec = config.assignment(assignment_id)
+    latest = latest_submissions(session, assignment_id)
+    counts: dict[str, int] = {}
+    for row in submissions(session, assignment_id):
+        counts[row.student_id] = counts.get(row.student_id, 0) + 1
+    manual = overrides(session, assignment_id)
+    query = select(Student).order_by(Student.id)
+    if student is not None:
+        query = query.where(Student.id == student)
+    grades = []
+    for person in session.scalars(query):
+        submission = latest.get(person.id)
+        result = (Result.model_validate_json(submission.result.result_json)
+                  if submission is not None and submission.result is not None else None)
+        status = result.status if result else ("ungraded" if submission else "missing")
+        questions = {}
+        for name, question in spec.questions.items():
+            auto = None
+            if result is not None and status not in UNKNOWN:
+                auto = result.questions[name].score if name in result.questions else 0.0
+            override = manual.get((person.id, name))
+            questions[name] = QuestionGrade(override.score if override else auto,
+                                            question.points, auto, override)
+        known = status not in UNKNOWN
+        raw = result.score if known and result else None
+        adjusted = (round(sum(q.score or 0.0 for q in questions.values()), 6) if known else None)
+        late = (lateness(config.late_policy, submission.submitted_at,
+                         config.deadline(assignment_id, person.id))
+                if submission is not None else Lateness(0, 0.0))
+        final = late.apply(adjusted) if adjusted is not None else None
+        grades.append(StudentGrade(person, assignment_id, submission, result, status, questions,
+                                   raw, adjusted, late, final, spec.max_score,
+                                   counts.get(person.id, 0)))
+    return grades
+
+
+def refresh_grades(session: Session, config: GradingConfig,
+                   assignment_id: str) -> list[StudentGrade]:
+    """Recompute and store the grades table (the numbers an LMS export reads)."""
+    ensure_assignment(session, config, assignment_id)
+    grades = compute_grades(session, config, assignment_id)
+    for g in grades:
+        row = session.get(Grade, (g.student.id, assignment_id))
+        if row is None:
+            row = Grade(student_id=g.student.id, assignment_id=assignment_id)
+            session.add(row)
+        row.submission_id = g.submission.id if g.submission else None
+        row.status, row.raw_score, row.adjusted_score = g.status, g.raw_score, g.adjusted_score
+        row.days_late, row.penalty_percent = g.late.days_late, g.late.penalty_percent
+        row.final_score, row.max_score = g.final_score, g.max_score
+        row.overridden, row.updated_at = ",".join(g.overridden), now()
+    return grades
