@@ -9,6 +9,7 @@ Only for trusted notebooks (a course's own solutions): the cells run unconfined 
 from __future__ import annotations
 
 import contextlib
+import io
 import time
 from pathlib import Path
 
@@ -38,8 +39,9 @@ def time_check(notebook_path: Path, question: str, release: Path | None = None) 
     shell = InteractiveShell.instance()
     shell.reset(new_session=False)
     with contextlib.chdir(notebook_path.parent):
-        for cell in code_cells(nb):
-            shell.run_cell(cell.source, store_history=False, silent=True)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            for cell in code_cells(nb):
+                shell.run_cell(cell.source, store_history=False, silent=True)
         check, _ = enable_checks(aid, folder=release, namespace=shell.user_ns)
         start = time.perf_counter()
         report = check(question)
