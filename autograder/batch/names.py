@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_.-]+")
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_.@-]+")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

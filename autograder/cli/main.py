@@ -8,6 +8,15 @@ import typer
 
 from ..errors import UserError
 from .authoring import release_command, validate_command
+from .batch import (
+    collect_command,
+    export_command,
+    feedback_command,
+    grade_all_command,
+    gradebook_command,
+    override_command,
+    report_command,
+)
 from .common import err_console
 from .grading import grade_command
 from .student import check_command, submit_command
@@ -21,6 +30,13 @@ app.command("validate", help="Solution scores full marks, released stub scores z
 app.command("grade", help="Grade notebooks or zips in the sandbox; write results JSON.")(grade_command)
 app.command("check", help="Run your notebook from a clean state, then its public tests.")(check_command)
 app.command("submit", help="Check your notebook, then package it as a zip to upload.")(submit_command)
+app.command("collect", help="Collect submissions (folder, zips, Moodle download).")(collect_command)
+app.command("grade-all", help="Grade all collected submissions in parallel.")(grade_all_command)
+app.command("gradebook", help="Print an assignment's gradebook.")(gradebook_command)
+app.command("override", help="Replace a question's score for a student, with a comment.")(override_command)
+app.command("feedback", help="Write per-student feedback pages (HTML, Markdown).")(feedback_command)
+app.command("export", help="Export grades as LMS CSV or Gradescope results.json.")(export_command)
+app.command("report", help="Write the batch report with plots (for TAs).")(report_command)
 
 
 def run() -> None:

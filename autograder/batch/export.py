@@ -1,0 +1,95 @@
+"""Exports for the LMS: one CSV row per student, or Gradescope results.json per submission.
+
+CSV: per-question columns (overrides applied), raw score, late penalty and final score; the
+columns `overridden` and `override_comments` mark every TA override. Every text cell is guarded
+against spreadsheet formula injection. A grade that is not known (ungraded, grader error) leaves
+the score cells empty: never a zero. Gradescope: the final score, the tests as a student may
+see them (hidden tests' messages dropped), overrides and the late penalty in `output` and
+`extra_data`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ..config import GradingConfig
+from ..gradebook.grades import StudentGrade
+from .names import csv_cell, safe_id
+
+
+def csv_rows(config: GradingConfig, grades: list[StudentGrade]) -> list[list[object]]:
+    zone = ZoneInfo(config.course.timezone)
+    questions = list(next(iter(grades)).questions) if grades else []
+    header = ["student", "Identifier", "Full name", "status", "submitted_at", "attempts",
+             *questions, "raw_score", "adjusted_score", "days_late", "late_penalty_percent",
+             "final_score", "max_score", "overridden", "override_comments"]
+    rows: list[list[object]] = [header]
+    for g in grades:
+        submitted = g.submission.submitted_at.astimezone(zone).isoformat() if g.submission else ""
+        comments = "; ".join(f"{q}: {g.questions[q].override.comment}" for q in g.overridden)
+        row = [g.student.id, f"Participant {g.student.lms_id}" if g.student.lms_id else "",
+               g.student.name, g.status, submitted, g.attempts,
+               *(_num(g.questions[q].score) for q in questions),
+               _num(g.raw_score), _num(g.adjusted_score), g.late.days_late,
+               g.late.penalty_percent, _num(g.final_score), g.max_score,
+               " ".join(g.overridden), comments]
+        rows.append([csv_cell(cell) for cell in row])
+    return rows
+
+
+def _num(value: float | None) -> object:
+    return "" if value is None else value
+
+
+def write_csv(path: Path, config: GradingConfig, grades: list[StudentGrade]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(csv_rows(config, grades))
+    return path
+
+
+def gradescope_results(grade: StudentGrade) -> dict:
+    assert grade.result is not None and grade.final_score is not None
+    public = grade.result.public_view()
+    notes = [f"Status: {grade.status}." + (f" {grade.result.message}"
+                                           if grade.result.message else "")]
+    for q in grade.overridden:
+        override = grade.questions[q].override
+        notes.append(f"TA override on {q}: {override.score:g} points ({override.comment})")
+    if grade.late.penalty_percent:
+        notes.append(f"Late by {grade.late.days_late} day(s): "
+                     f"penalty {grade.late.penalty_percent:g} %")
+    return {
+        "score": grade.final_score,
+        "execution_time": grade.result.execution_time,
+        "output": "\n".join(notes),
+        "tests": [{"name": t["name"], "score": t["score"], "max_score": t["max_score"],
+                   "status": "passed" if t["status"] == "passed" else "failed",
+                   "visibility": t["visibility"], "output": t["output"],
+                   "tags": [t["question"]]} for t in public["tests"]],
+        "extra_data": {
+            "student": grade.student.id, "status": grade.status, "raw_score": grade.raw_score,
+            "adjusted_score": grade.adjusted_score, "days_late": grade.late.days_late,
+            "late_penalty_percent": grade.late.penalty_percent,
+            "overrides": {q: {"score": grade.questions[q].override.score,
+                              "comment": grade.questions[q].override.comment}
+                          for q in grade.overridden}},
+    }
+
+
+def write_gradescope(folder: Path, grades: list[StudentGrade]) -> tuple[list[Path], list[str]]:
+    """results.json per student with a known grade; the others are named, not written."""
+    written, skipped = [], []
+    for grade in grades:
+        if grade.result is None or grade.final_score is None:
+            if grade.status != "missing":
+                skipped.append(f"{grade.student.id} ({grade.status})")
+            continue
+        target = folder / safe_id(grade.student.id) / "results.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(gradescope_results(grade), indent=2), encoding="utf-8")
+        written.append(target)
+    return written, skipped

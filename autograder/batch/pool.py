@@ -1,0 +1,62 @@
+"""The trusted grader processes of a batch.
+
+pytest is not thread-safe, so a batch grades in a pool of processes started with "forkserver"
+(no inherited locks or database connections). Each builds its grading spec and its launcher once,
+through `make_launcher`, and returns results as JSON text: paths go in, the results contract comes
+out, nothing of the student's is ever pickled.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from ..course import CourseRepo
+from ..grading.grade import GradingSpec, grade_submission
+from ..grading.results import Result
+from ..notebook import InvalidNotebook
+from ..sandbox.launch import Launcher, make_launcher
+from ..submission import load_submission
+
+_spec: GradingSpec | None = None
+_launcher: Launcher | None = None
+
+
+def _start(root: str, workspace: str, assignment_id: str, sandbox: str) -> None:
+    """Runs once in each pool process. Ctrl-C is the parent's to handle."""
+    global _spec, _launcher
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    repo = CourseRepo(Path(root), Path(workspace))
+    _spec = GradingSpec.from_repo(repo, assignment_id, hidden=True)
+    _launcher = make_launcher(sandbox)
+
+
+def grade_file(spec: GradingSpec, launcher: Launcher, path: Path, student: str | None) -> Result:
+    """Grade one file; whatever goes wrong ends in a status of the results contract."""
+    base = {"submission": str(path), "student": student, "assignment": spec.assignment_id,
+            "max_score": spec.assignment.max_score}
+    try:
+        submission = load_submission(path)
+    except InvalidNotebook as exc:
+        return Result(**base, status="invalid", message=str(exc))
+    try:
+        return grade_submission(spec, submission, launcher, student)
+    except Exception as exc:  # noqa: BLE001 - the grader's own fault: never a zero
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return Result(**base, sha256=submission.sha256, status="grader-error",
+                      message=f"grader error: {detail}")
+
+
+def grade_in_pool(path: str, student: str | None) -> str:
+    assert _spec is not None and _launcher is not None, "pool process not initialised"
+    return grade_file(_spec, _launcher, Path(path), student).model_dump_json()
+
+
+def make_pool(repo: CourseRepo, assignment_id: str, sandbox: str, workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_start,
+        initargs=(str(repo.root.resolve()), str(repo.workspace.resolve()), assignment_id, sandbox))

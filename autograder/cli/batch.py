@@ -1,0 +1,270 @@
+"""TA commands: collect, grade-all, gradebook, override, feedback, export, report."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..batch.collect import collect
+from ..batch.export import write_csv, write_gradescope
+from ..batch.feedback import write_feedback
+from ..batch.grade_all import Hooks, grade_all
+from ..batch.report import build_report
+from ..course import CourseRepo
+from ..errors import UserError
+from ..gradebook.db import open_gradebook
+from ..gradebook.grades import StudentGrade, compute_grades, refresh_grades
+from ..gradebook.store import remove_override, set_override
+from ..grading.results import Result
+from .common import SandboxOption, WorkspaceOption, console, repo
+
+Assignment = Annotated[str, typer.Argument(help="assignment id")]
+DbOption = typer.Option(None, "--db", help="gradebook database URL "
+                        "(default: SQLite file in the workspace, or $AUTOGRADER_DB)")
+STATUS_COLOURS = {"graded": "green", "invalid": "yellow", "grader-error": "red",
+                  "ungraded": "cyan", "missing": "dim"}
+
+
+def _open(workspace: Path | None, db: str | None) -> tuple[CourseRepo, sessionmaker[Session]]:
+    course = repo(workspace)
+    return course, open_gradebook(course.workspace, db)
+
+
+def _where(course: CourseRepo, path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def collect_command(
+    assignment: Assignment,
+    path: Annotated[Path, typer.Argument(help="folder, notebook, submission zip or Moodle zip")],
+    worksheet: Annotated[Path | None, typer.Option(
+        "--worksheet", help="Moodle grading worksheet CSV: the trusted submission times")] = None,
+    workspace: Path | None = WorkspaceOption, db: str | None = DbOption,
+) -> None:
+    """Copy submissions into the workspace (submitted/<student>/<assignment>/), untouched.
+
+    Example: autograder collect gradient_descent ~/Downloads/moodle.zip --worksheet grades.csv
+    """
+    course, sessions = _open(workspace, db)
+    course.config.assignment(assignment)
+    with sessions() as session, console.status(f"collecting {path} ..."):
+        report = collect(course, session, assignment, path, worksheet)
+    console.print(f"collected [bold]{len(report.collected)}[/] submission(s) of {assignment} "
+                  f"into {_where(course, course.workspace / 'submitted')}")
+    if report.duplicates:
+        console.print(f"{len(report.duplicates)} already collected (same content), skipped")
+    for item in report.unreadable:
+        console.print(f"  [yellow]unreadable[/] {escape(item.origin)} ({item.student}): "
+                      f"{escape(item.problem)} - kept, it will grade as invalid")
+    for origin, reason, kept in report.set_aside:
+        where = f" -> {_where(course, kept)}" if kept else ""
+        console.print(f"  [yellow]set aside[/] {escape(origin)}: {escape(reason)}{escape(where)}")
+    for warning in report.warnings:
+        console.print(f"  [yellow]note[/] {escape(warning)}")
+
+
+class BarHooks(Hooks):
+    """A progress bar with a live count of statuses."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task = progress.add_task("canary", total=None, statuses="")
+        self.counts: dict[str, int] = {}
+
+    def begin(self, total: int, to_grade: int) -> None:
+        reused = total - to_grade
+        desc = "grading the reference solution (canary)" if to_grade else "nothing to grade"
+        self.progress.update(self.task, description=desc, total=to_grade,
+                             statuses=f"{reused} unchanged, reused" if reused else "")
+
+    def canary(self, result: Result | None) -> None:
+        self.progress.update(self.task, description="grading")
+
+    def finished(self, student: str, result: Result, cached: bool) -> None:
+        self.counts[result.status] = self.counts.get(result.status, 0) + 1
+        text = " · ".join(f"[{STATUS_COLOURS.get(s, 'magenta')}]{s} {n}[/]"
+                          for s, n in sorted(self.counts.items()))
+        self.progress.update(self.task, advance=1, statuses=text)
+
+
+def grade_all_command(
+    assignment: Assignment,
+    workers: Annotated[int | None, typer.Option("--workers", "-j", min=1,
+                                                help="parallel graders (default: cores)")] = None,
+    student: Annotated[str | None, typer.Option("--student",
+                                                help="regrade only this student")] = None,
+    force: Annotated[bool, typer.Option("--force", help="regrade everything, even unchanged "
+                                        "work")] = False,
+    sandbox: str = SandboxOption, workspace: Path | None = WorkspaceOption,
+    db: str | None = DbOption,
+) -> None:
+    """Grade every student's latest submission in parallel; resumable, unchanged work reused.
+
+    Example: autograder grade-all gradient_descent --workers 4
+    """
+    course, sessions = _open(workspace, db)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TextColumn("{task.fields[statuses]}"))
+    with Progress(*columns, console=console, transient=False) as progress:
+        summary = grade_all(course, sessions, assignment, sandbox, workers, student, force,
+                            BarHooks(progress))
+    if summary.canary is not None:
+        c = summary.canary
+        console.print(f"canary: reference solution {c.score:g}/{c.max_score:g} "
+                      f"({c.execution_time:.1f} s)")
+    counts = ", ".join(f"{status} {n}" for status, n in sorted(summary.statuses.items()))
+    console.print(f"{assignment}: {summary.total} student(s); graded {summary.graded}, "
+                  f"reused {summary.reused}; {counts or 'nothing collected yet'}")
+    for result in summary.errors:
+        console.print(f"  [red]grader-error[/] {escape(result.student or '?')}: "
+                      f"{escape(result.message)}")
+    if summary.interrupted:
+        console.print("[yellow]interrupted[/]: finished results are saved; run the same "
+                      "command again to continue")
+        raise typer.Exit(130)
+    if summary.errors:
+        console.print("grader errors are not zeros: run grade-all again to retry them")
+        raise typer.Exit(1)
+    console.print(f"next: autograder gradebook {assignment} · feedback · export · report")
+
+
+def _cell(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def gradebook_table(assignment_id: str, grades: list[StudentGrade]) -> Table:
+    table = Table(title=f"Gradebook: {assignment_id}")
+    questions = list(grades[0].questions) if grades else []
+    for column in ("student", "name", "status", "tries", *questions, "raw", "late",
+                   "final"):
+        table.add_column(column, justify="right" if column not in ("student", "name",
+                                                                  "status") else "left")
+    for g in grades:
+        colour = STATUS_COLOURS.get(g.status, "magenta")
+        cells = [f"{_cell(g.questions[q].score)}{'*' if g.questions[q].override else ''}"
+                 for q in questions]
+        late = f"{g.late.days_late}d -{g.late.penalty_percent:g}%" if g.late.days_late else ""
+        table.add_row(escape(g.student.id), escape(g.student.name[:40]),
+                      f"[{colour}]{g.status}[/]", str(g.attempts), *cells, _cell(g.raw_score),
+                      late, f"[bold]{_cell(g.final_score)}[/]/{g.max_score:g}")
+    table.caption = "* TA override · – no score yet (not graded, or a grader error)"
+    return table
+
+
+def gradebook_command(assignment: Assignment, workspace: Path | None = WorkspaceOption,
+                      db: str | None = DbOption) -> None:
+    """Print the gradebook of an assignment: per-question scores, late penalty, final score.
+
+    Example: autograder gradebook gradient_descent
+    """
+    course, sessions = _open(workspace, db)
+    with sessions() as session:
+        grades = refresh_grades(session, course.config, assignment)
+        session.commit()
+    console.print(gradebook_table(assignment, grades))
+
+
+def override_command(
+    assignment: Assignment,
+    student: Annotated[str, typer.Argument(help="student id")],
+    question: Annotated[str, typer.Argument(help="question name")],
+    score: Annotated[float | None, typer.Argument(help="the question's new score")] = None,
+    comment: Annotated[str, typer.Option("--comment", help="why (shown to the student)")] = "",
+    remove: Annotated[bool, typer.Option("--remove", help="remove the override")] = False,
+    workspace: Path | None = WorkspaceOption, db: str | None = DbOption,
+) -> None:
+    """Replace one question's score for one student, with a comment; survives regrading.
+
+    Example: autograder override gradient_descent s1234567 backprop 4 --comment "sign slip only"
+    """
+    course, sessions = _open(workspace, db)
+    with sessions() as session:
+        if remove:
+            remove_override(session, assignment, student, question)
+            message = f"removed the override of {question} for {student}"
+        elif score is None:
+            raise UserError("give the new score, or --remove to remove the override")
+        else:
+            set_override(session, course.config, assignment, student, question, score, comment)
+            message = f"{student} {question}: {score:g} (override)"
+        refresh_grades(session, course.config, assignment)
+        session.commit()
+    console.print(escape(message))
+
+
+def feedback_command(
+    assignment: Assignment,
+    student: Annotated[str | None, typer.Option("--student", help="only this student")] = None,
+    workspace: Path | None = WorkspaceOption, db: str | None = DbOption,
+) -> None:
+    """Write each student's feedback (HTML and Markdown) to feedback/<student>/<assignment>/.
+
+    Example: autograder feedback gradient_descent
+    """
+    course, sessions = _open(workspace, db)
+    with sessions() as session:
+        grades = compute_grades(session, course.config, assignment, student)
+    written = write_feedback(course.workspace, course.config, grades)
+    console.print(f"wrote feedback for {len(written)} student(s) under "
+                  f"{_where(course, course.workspace / 'feedback')}")
+
+
+class Format(StrEnum):
+    csv = "csv"
+    gradescope = "gradescope"
+
+
+def export_command(
+    assignment: Assignment,
+    format: Annotated[Format, typer.Option("--format", help="csv or gradescope")] = Format.csv,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="file (csv) or folder "
+                                                "(gradescope)")] = None,
+    workspace: Path | None = WorkspaceOption, db: str | None = DbOption,
+) -> None:
+    """Export grades: a CSV for the LMS, or a Gradescope results.json per submission.
+
+    Example: autograder export gradient_descent --format csv
+    """
+    course, sessions = _open(workspace, db)
+    with sessions() as session:
+        grades = refresh_grades(session, course.config, assignment)
+        session.commit()
+    exports = course.workspace / "exports" / assignment
+    if format is Format.csv:
+        target = write_csv(output or exports / f"{assignment}-grades.csv", course.config, grades)
+        console.print(f"wrote {sum(g.status != 'missing' for g in grades)} row(s) to "
+                      f"{_where(course, target)}")
+        return
+    written, skipped = write_gradescope(output or exports / "gradescope", grades)
+    console.print(f"wrote {len(written)} results.json under "
+                  f"{_where(course, output or exports / 'gradescope')}")
+    if skipped:
+        console.print(f"[yellow]not exported (no grade yet)[/]: {escape(', '.join(skipped))}")
+
+
+def report_command(
+    assignment: Assignment,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="HTML file")] = None,
+    workspace: Path | None = WorkspaceOption, db: str | None = DbOption,
+) -> None:
+    """Write the batch report: score, question, test and runtime plots, most-failed tests.
+
+    Example: autograder report gradient_descent
+    """
+    course, sessions = _open(workspace, db)
+    with sessions() as session:
+        grades = compute_grades(session, course.config, assignment)
+    target = output or course.workspace / "reports" / assignment / "report.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(build_report(course.config, assignment, grades), encoding="utf-8")
+    console.print(f"wrote {_where(course, target)}")
