@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ..student.check import CleanRun, clean_run
 from ..student.package import check_student_id, write_submission
-from ..student.report import STUB_HINT, STUB_SIGN
+from ..student.report import friendly
 from .common import console
 
 NotebookArg = Annotated[Path, typer.Argument(help="your assignment notebook (.ipynb)")]
@@ -58,8 +58,7 @@ def print_summary(run: CleanRun) -> None:
         if test.status != "passed":
             console.print(f"{LABELS.get(test.status, test.status)} ", Text(
                 f"{test.name.removeprefix('public/')} ({test.question})"), sep="")
-            output = f"{STUB_HINT}\n{test.output}" if STUB_SIGN in test.output else test.output
-            for line in output.splitlines():
+            for line in friendly(test.output).splitlines():
                 console.print(Text(f"    {line}"))
     total = len(result.tests)
     colour = "green" if run.ok else "red"

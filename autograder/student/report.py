@@ -6,6 +6,7 @@ IPython or a plain `print` uses `__repr__`. Only public tests ever reach a repor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -16,8 +17,8 @@ from ..testing.plugin import TestOutcome
 LABELS = {"passed": ("PASS", "#1a7f37"), "failed": ("FAIL", "#cf222e"),
           "error": ("ERROR", "#bc4c00")}
 ALL = "all questions"
-STUB_SIGN = "raised NotImplementedError"
-STUB_HINT = "Not done yet: replace `raise NotImplementedError()` with your code and run the cell."
+STUB_SIGN = "your code raised NotImplementedError: \n"  # the stub's bare raise, no message
+FRAME = re.compile(r", in (\w+)$", re.MULTILINE)
 PUBLIC_ONLY = "Only the public tests run here; grading adds hidden tests."
 
 
@@ -26,6 +27,15 @@ def _template():  # noqa: ANN202 - a jinja2 Template
     env = Environment(loader=PackageLoader("autograder.student", "templates"),
                       autoescape=select_autoescape(default=True), trim_blocks=True)
     return env.get_template("check_report.html.j2")
+
+
+def friendly(message: str) -> str:
+    """A test that only hit the released stub says so in one line instead of a traceback."""
+    frames = FRAME.findall(message) if message.startswith(STUB_SIGN) else []
+    if frames:
+        return (f"Not done yet: replace `raise NotImplementedError()` in `{frames[-1]}` with "
+                "your code, then run the cell.")
+    return message
 
 
 @dataclass(frozen=True)
@@ -38,10 +48,7 @@ class TestLine:
     @classmethod
     def from_outcome(cls, outcome: TestOutcome) -> TestLine:
         name = outcome.info.name.removeprefix("public/")
-        message = outcome.message
-        if STUB_SIGN in message:
-            message = f"{STUB_HINT}\n{message}"
-        return cls(name, outcome.info.question or "", outcome.status, message)
+        return cls(name, outcome.info.question or "", outcome.status, friendly(outcome.message))
 
     @property
     def label(self) -> str:
