@@ -104,6 +104,8 @@ def collect(repo: CourseRepo, session: Session, assignment_id: str, source: Path
     config = repo.config
     ensure_assignment(session, config, assignment_id)
     sheet = read_worksheet(worksheet, config.course.timezone) if worksheet else {}
+    for row in sheet.values():  # who should have submitted: the others show up as missing
+        upsert_student(session, safe_id(row.participant), row.full_name, row.participant)
     workspace = repo.workspace
     scratch = workspace / ".collecting"
     scratch.mkdir(parents=True, exist_ok=True)

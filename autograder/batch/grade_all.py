@@ -29,7 +29,7 @@ from ..grading.results import Result
 from ..notebook import InvalidNotebook
 from ..submission import load_submission
 from .fingerprint import spec_fingerprint
-from .pool import grade_in_pool, make_pool
+from .pool import grade_in_pool, make_pool, ready
 
 
 class CanaryFailed(UserError):
@@ -160,6 +160,8 @@ def _run(repo: CourseRepo, session: Session, spec: GradingSpec, jobs: list[_Job]
         reference = repo.source(spec.assignment_id).notebook
         canary_job = _Job(0, "reference", reference, "")
         future = pool.submit(grade_in_pool, str(reference), None)
+        for _ in range(min(workers, len(jobs)) - 1):  # start the other graders meanwhile
+            pool.submit(ready)
         wait([future])
         canary = _outcome(future, canary_job, spec)
         summary.canary = canary

@@ -55,6 +55,11 @@ def grade_in_pool(path: str, student: str | None) -> str:
     return grade_file(_spec, _launcher, Path(path), student).model_dump_json()
 
 
+def ready() -> bool:
+    """A no-op task: submitting it starts one more grading process."""
+    return _spec is not None
+
+
 def make_pool(repo: CourseRepo, assignment_id: str, sandbox: str, workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(

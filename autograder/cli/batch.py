@@ -145,10 +145,11 @@ def _cell(value: float | None) -> str:
 def gradebook_table(assignment_id: str, grades: list[StudentGrade]) -> Table:
     table = Table(title=f"Gradebook: {assignment_id}")
     questions = list(grades[0].questions) if grades else []
-    for column in ("student", "name", "status", "tries", *questions, "raw", "late",
-                   "final"):
-        table.add_column(column, justify="right" if column not in ("student", "name",
-                                                                  "status") else "left")
+    table.add_column("student", no_wrap=True)
+    table.add_column("name", no_wrap=True, max_width=24)
+    table.add_column("status", no_wrap=True)
+    for column in ("tries", *questions, "raw", "late", "final"):
+        table.add_column(column, justify="right", no_wrap=True)
     for g in grades:
         colour = STATUS_COLOURS.get(g.status, "magenta")
         cells = [f"{_cell(g.questions[q].score)}{'*' if g.questions[q].override else ''}"
