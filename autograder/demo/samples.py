@@ -133,7 +133,7 @@ def partial_notebook(repo: CourseRepo, assignment_id: str) -> nbformat.NotebookN
     return nb
 
 
-def _bytes(nb: nbformat.NotebookNode) -> bytes:
+def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
     return (nbformat.writes(nb) + "\n").encode()
 
 
@@ -151,7 +151,7 @@ def submit_zip(notebook: bytes, name: str, assignment_id: str, claimed: str) -> 
 def samples(repo: CourseRepo, assignment_id: str, notes: list[str]) -> list[Sample]:
     due = repo.config.deadline(assignment_id)
     name = f"{assignment_id}.ipynb"
-    good = _bytes(solved_notebook(repo, assignment_id))
+    good = notebook_bytes(solved_notebook(repo, assignment_id))
     out = [
         Sample("Ada Lovelace", "1001", name, good, due - timedelta(days=2, hours=3), "correct"),
         Sample("Alan Turing", "1002", name, good, due - timedelta(minutes=20), "correct"),
@@ -165,12 +165,12 @@ def samples(repo: CourseRepo, assignment_id: str, notes: list[str]) -> list[Samp
             notes.append(f"{assignment_id}: mistake {label!r} skipped: no {', '.join(missing)}")
             continue
         person = next(people, f"Student {participant}")
-        out.append(Sample(person, str(participant), name, _bytes(nb),
+        out.append(Sample(person, str(participant), name, notebook_bytes(nb),
                           due - timedelta(hours=5), f"mistake: {label}"))
         participant += 1
-    stub = _bytes(student_notebook(repo.source(assignment_id)))
+    stub = notebook_bytes(student_notebook(repo.source(assignment_id)))
     out += [
-        Sample("Claude Shannon", "1101", name, _bytes(partial_notebook(repo, assignment_id)),
+        Sample("Claude Shannon", "1101", name, notebook_bytes(partial_notebook(repo, assignment_id)),
                due - timedelta(hours=1), "partial: the second half left unfinished"),
         Sample("Hedy Lamarr", "1102", name, stub, due - timedelta(days=1), "untouched stub"),
         Sample("Katherine Johnson", "1103", name, good, due + timedelta(days=1, hours=3),
@@ -185,7 +185,7 @@ def samples(repo: CourseRepo, assignment_id: str, notes: list[str]) -> list[Samp
     hostile.cells += [nbformat.v4.new_code_cell(src) for src in HOSTILE_CELLS]
     for index, cell in enumerate(hostile.cells):
         cell.id = cell.get("id") or f"hostile-{index}"
-    out.append(Sample(HOSTILE_NAME, "1106", name, _bytes(hostile), due - timedelta(hours=6),
+    out.append(Sample(HOSTILE_NAME, "1106", name, notebook_bytes(hostile), due - timedelta(hours=6),
                       "hostile: patches numpy.testing, hunts hidden tests, os._exit"))
     out.append(Sample("Alonzo Church", "1107", "", b"", None, "no submission"))
     return out
