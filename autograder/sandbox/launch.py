@@ -9,10 +9,14 @@ virtual environment and the autograder package itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import shutil
+import signal
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,11 +77,76 @@ class Limits:
             resource.setrlimit(resource.RLIMIT_NPROC, (self.max_processes, self.max_processes))
 
 
+class Spawned:
+    """A started worker as the grader holds it: three pipes and a way to stop it."""
+
+    def __init__(self, request_fd: int, reply_fd: int, output_fd: int) -> None:
+        self.request_fd = request_fd
+        self.reply_fd = reply_fd
+        self.output_fd = output_fd
+
+    def wait(self, timeout: float) -> int | None:
+        """Exit status if the worker has ended (negative: killed by that signal)."""
+        return None
+
+    def kill(self) -> None:
+        """Stop the worker and everything it started."""
+
+    def close(self) -> None:
+        for fd in (self.request_fd, self.reply_fd, self.output_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class PopenWorker(Spawned):
+    """A worker that is a child process of the grader (bare or in its own bubblewrap)."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], workdir: Path) -> None:
+        assert proc.stdin and proc.stdout and proc.stderr
+        super().__init__(proc.stdin.fileno(), proc.stdout.fileno(), proc.stderr.fileno())
+        self.proc = proc
+        self.workdir = workdir
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+        self.proc.wait()
+
+    def close(self) -> None:
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            with contextlib.suppress(OSError):
+                if stream is not None:
+                    stream.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
 class Launcher:
-    """Builds the command line of one worker."""
+    """Starts workers: `spawn` gives a running worker with its limits applied."""
 
     name = "abstract"
     sandboxed = False
+
+    def spawn(self, data: Path | None, limits: Limits) -> Spawned:
+        workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
+        argv, env, cwd = self.command(workdir, data)
+        sandboxed = self.sandboxed
+        proc = subprocess.Popen(  # noqa: S603 - argv is ours
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env, cwd=cwd, start_new_session=True, close_fds=True,
+            preexec_fn=lambda: limits.apply(sandboxed),  # noqa: PLW1509
+        )
+        return PopenWorker(proc, workdir)
+
+    def close(self) -> None:
+        """Release what the launcher holds (the warm template, if any)."""
 
     def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
         """argv, environment and working directory for a worker using `workdir` as its home;

@@ -7,12 +7,8 @@ protocol). Student output on stderr is drained continuously and only the first p
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import signal
-import subprocess
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,7 +17,7 @@ from typing import Any
 from ..testing.student import CallbackServer, WorkerLost
 from .channel import Channel, ChannelClosed, ChannelTimeout
 from .codec import CodecError, Encoded
-from .launch import Launcher, Limits
+from .launch import Launcher, Limits, Spawned
 
 MEMORY_SIGNS = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory", b"out of memory")
 
@@ -72,24 +68,15 @@ class WorkerProcess:
         self.limits = limits
         self.output = output
         self.startup_timeout = startup_timeout
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.spawned: Spawned | None = None
         self.channel: Channel | None = None
         self._drainer: threading.Thread | None = None
-        self._workdir: Path | None = None
         self._next_id = 0
 
     def start(self) -> None:
-        self._workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
-        argv, env, cwd = self.launcher.command(self._workdir, self.data)
-        sandboxed = self.launcher.sandboxed
-        self.proc = subprocess.Popen(  # noqa: S603 - argv is ours
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=env, cwd=cwd, start_new_session=True, close_fds=True,
-            preexec_fn=lambda: self.limits.apply(sandboxed),  # noqa: PLW1509
-        )
-        assert self.proc.stdin and self.proc.stdout and self.proc.stderr
-        self.channel = Channel(self.proc.stdout.fileno(), self.proc.stdin.fileno())
-        self._drainer = self.output.drain(self.proc.stderr.fileno())
+        self.spawned = self.launcher.spawn(self.data, self.limits)
+        self.channel = Channel(self.spawned.reply_fd, self.spawned.request_fd)
+        self._drainer = self.output.drain(self.spawned.output_fd)
         try:
             self._await(0, time.monotonic() + self.startup_timeout, None)
         except WorkerLost as lost:
@@ -136,10 +123,7 @@ class WorkerProcess:
 
     def _lost(self) -> WorkerLost:
         """The worker went away: find out how it died."""
-        code = None
-        if self.proc is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                code = self.proc.wait(timeout=2)
+        code = self.spawned.wait(timeout=2) if self.spawned is not None else None
         self.kill()
         if any(sign in self.output.tail for sign in MEMORY_SIGNS):
             return WorkerLost("memory", "your code ran out of memory")
@@ -150,22 +134,11 @@ class WorkerProcess:
                                      "exit() or os._exit()?")
 
     def kill(self) -> None:
-        proc, self.proc, self.channel = self.proc, None, None
-        if proc is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            proc.wait()
-            for stream in (proc.stdin, proc.stdout):
-                with contextlib.suppress(OSError):
-                    stream and stream.close()
+        spawned, self.spawned, self.channel = self.spawned, None, None
+        if spawned is not None:
+            spawned.kill()
         if self._drainer is not None:
             self._drainer.join(timeout=5)
             self._drainer = None
-            if proc is not None and proc.stderr:
-                with contextlib.suppress(OSError):
-                    proc.stderr.close()
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None
+        if spawned is not None:
+            spawned.close()
