@@ -1,0 +1,72 @@
+"""The TA's commands end to end through the CLI, and bad input as one line and exit 2."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from autograder.cli.main import app, run
+from autograder.demo.samples import notebook_bytes, solved_notebook
+
+
+@pytest.fixture
+def cli(example_course, tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(example_course.root)
+    monkeypatch.setenv("AUTOGRADER_WORKSPACE", str(example_course.workspace))
+    monkeypatch.delenv("AUTOGRADER_ROOT", raising=False)
+    monkeypatch.delenv("AUTOGRADER_DB", raising=False)
+    runner = CliRunner()
+
+    def invoke(*args: str) -> str:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, (result.output, result.exception)
+        return result.output
+
+    return example_course, invoke
+
+
+def test_ta_workflow(cli, tmp_path: Path) -> None:
+    course, invoke = cli
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "alice.ipynb").write_bytes(notebook_bytes(solved_notebook(course, "squares")))
+    (inbox / "readme.txt").write_text("hello")
+    out = invoke("collect", "squares", str(inbox))
+    assert "collected 1 submission" in out and "set aside" in out
+    out = invoke("grade-all", "squares", "--sandbox", "none", "-j", "1")
+    assert "graded 1" in out and "canary" in out
+    assert "reused 1" in invoke("grade-all", "squares", "--sandbox", "none")
+    invoke("override", "squares", "alice", "square", "1", "--comment", "style")
+    table = invoke("gradebook", "squares")
+    assert "alice" in table and "1*" in table
+    invoke("export", "squares", "--format", "csv")
+    exported = course.workspace / "exports" / "squares" / "squares-grades.csv"
+    (row,) = list(csv.DictReader(exported.open()))
+    assert row["student"] == "alice" and row["overridden"] == "square"
+    invoke("export", "squares", "--format", "gradescope")
+    assert (course.workspace / "exports" / "squares" / "gradescope" / "alice" / "results.json").is_file()
+    invoke("report", "squares")
+    assert (course.workspace / "reports" / "squares" / "report.html").is_file()
+    invoke("feedback", "squares")
+    assert (course.workspace / "feedback" / "alice" / "squares" / "feedback.html").is_file()
+    invoke("override", "squares", "alice", "square", "--remove")
+    assert "1*" not in invoke("gradebook", "squares")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["collect", "squares", "no/such/folder"], "no such file or folder"),
+    (["collect", "nope", "."], "unknown assignment"),
+    (["grade-all", "squares", "--sandbox", "none", "--student", "ghost"], "no collected"),
+    (["override", "squares", "ghost", "square", "1", "--comment", "x"], "no student"),
+])
+def test_bad_input_is_one_line_and_exit_2(cli, monkeypatch, capsys, args, expected) -> None:
+    monkeypatch.setattr(sys, "argv", ["autograder", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        run()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err
