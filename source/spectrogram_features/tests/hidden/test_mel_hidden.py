@@ -66,6 +66,7 @@ def test_mel_filterbank_many(student, seed):
                           f"fmax={fmax}, htk={htk}, norm={norm!r})")
 
 
+@question("mel", weight=2)
 def test_mel_filterbank_defaults(student):
     ref = librosa.filters.mel(sr=22050, n_fft=2048, dtype=np.float64)
     assert_close(student.mel_filterbank(22050, 2048), ref, rtol=0, atol=1e-10 * ref.max(),

@@ -42,6 +42,7 @@ def test_mfcc_random(student, config):
                       f"n_fft={n_fft}, hop_length={hop}, n_mels={n_mels})")
 
 
+@question("mfcc", weight=2)
 def test_mfcc_defaults(student):
     y = _signal(8000, 22050, np.float64, 1)
     ref = librosa.feature.mfcc(y=y, sr=22050)
@@ -69,6 +70,7 @@ def test_spectral_centroid_random(student, config):
                       f"hop_length={hop})")
 
 
+@question("mfcc", weight=2)
 def test_spectral_centroid_silence(student):
     for dtype in (np.float64, np.float32):
         y = np.zeros(5001, dtype=dtype)

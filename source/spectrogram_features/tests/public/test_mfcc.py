@@ -15,6 +15,7 @@ def _chord(n=12000, sr=16000):
     return y + 0.01 * np.random.default_rng(2).normal(size=n)
 
 
+@question("mfcc", weight=2)
 def test_mfcc(student):
     y = _chord()
     kw = dict(n_fft=512, hop_length=128, n_mels=40)
@@ -39,6 +40,7 @@ def test_mfcc(student):
                  traps=traps)
 
 
+@question("mfcc", weight=2)
 def test_spectral_centroid(student):
     sr = 16000
     t = np.arange(8000) / sr
