@@ -62,8 +62,14 @@ def _histogram(values: list[float], title: str, xlabel: str, upper: float | None
     return _figure_png(fig)
 
 
+def _short(test: TestStats) -> str:
+    """A plot label: the test function, marked (h) when hidden; the table has full names."""
+    name = test.name.rsplit("::", 1)[-1]
+    return f"{name[:48]} (h)" if test.visibility != "visible" else name[:48]
+
+
 def _bars(labels: list[str], values: list[float], title: str) -> str:
-    fig, ax = plt.subplots(figsize=(6, 0.9 + 0.28 * max(1, len(labels))))
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.26 * max(1, len(labels))))
     ax.barh(labels[::-1], [100 * v for v in values[::-1]], color="#5a9e5a")
     ax.set_xlim(0, 100)
     ax.set_xlabel("%")
@@ -103,8 +109,9 @@ def build_report(config: GradingConfig, assignment_id: str, grades: list[Student
         "Final scores": _histogram(finals, "Final score distribution", "points", spec.max_score),
         "Points per question": _bars(list(question_rates), list(question_rates.values()),
                                      "Share of the question's points earned"),
-        "Pass rate per test": _bars([t.name for t in tests], [t.pass_rate for t in tests],
-                                    "Pass rate per test"),
+        "Pass rate per test ((h): hidden)": _bars([_short(t) for t in tests],
+                                                  [t.pass_rate for t in tests],
+                                                  "Pass rate per test"),
         "Runtime": _histogram(runtimes, "Grading time per submission", "seconds"),
     }
     summary = {

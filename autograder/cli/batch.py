@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..batch.collect import collect
@@ -139,25 +141,41 @@ def grade_all_command(
 
 
 def _cell(value: float | None) -> str:
-    return "–" if value is None else f"{value:g}"
+    return "–" if value is None else f"{round(value, 2):g}"
 
 
-def gradebook_table(assignment_id: str, grades: list[StudentGrade]) -> Table:
-    table = Table(title=f"Gradebook: {assignment_id}")
+def gradebook_table(assignment_id: str, grades: list[StudentGrade], width: int = 120) -> Table:
+    """Scores rounded for reading (the exports carry the exact numbers). Columns are as wide as
+    their values and long headers wrap; on a narrow terminal names and attempts are left out."""
     questions = list(grades[0].questions) if grades else []
-    table.add_column("student", no_wrap=True)
-    table.add_column("name", no_wrap=True, max_width=24)
-    table.add_column("status", no_wrap=True)
-    for column in ("tries", *questions, "raw", "late", "final"):
-        table.add_column(column, justify="right", no_wrap=True)
+    columns: dict[str, list[Text]] = {name: [] for name in (
+        "student", "name", "status", "tries", *questions, "raw", "late", "final")}
     for g in grades:
-        colour = STATUS_COLOURS.get(g.status, "magenta")
-        cells = [f"{_cell(g.questions[q].score)}{'*' if g.questions[q].override else ''}"
-                 for q in questions]
         late = f"{g.late.days_late}d -{g.late.penalty_percent:g}%" if g.late.days_late else ""
-        table.add_row(escape(g.student.id), escape(g.student.name[:40]),
-                      f"[{colour}]{g.status}[/]", str(g.attempts), *cells, _cell(g.raw_score),
-                      late, f"[bold]{_cell(g.final_score)}[/]/{g.max_score:g}")
+        values = {"student": Text(g.student.id), "name": Text(g.student.name[:18]),
+                  "status": Text(g.status, style=STATUS_COLOURS.get(g.status, "magenta")),
+                  "tries": Text(str(g.attempts)), "raw": Text(_cell(g.raw_score)),
+                  "late": Text(late), "final": Text(_cell(g.final_score), style="bold")}
+        for q in questions:
+            override = "*" if g.questions[q].override else ""
+            values[q] = Text(_cell(g.questions[q].score) + override)
+        for name, value in values.items():
+            columns[name].append(value)
+    widths = {name: max([min(len(name), 6), *(v.cell_len for v in cells)])
+              for name, cells in columns.items()}
+    widths.update({n: max(widths[n], len(n)) + 1 for n in ("student", "status", "name")})
+    if sum(widths.values()) + 2 * len(widths) > width:
+        for optional in ("name", "tries"):
+            del columns[optional], widths[optional]
+    max_score = grades[0].max_score if grades else 0
+    table = Table(title=f"Gradebook: {assignment_id} (out of {max_score:g})",
+                  box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True)
+    for name, w in widths.items():
+        header = "\n".join(name[i:i + w] for i in range(0, len(name), w))
+        table.add_column(header, justify="left" if name in ("student", "name") else "right",
+                         width=w, no_wrap=True)
+    for row in zip(*columns.values(), strict=True):
+        table.add_row(*row)
     table.caption = "* TA override · – no score yet (not graded, or a grader error)"
     return table
 
@@ -172,7 +190,7 @@ def gradebook_command(assignment: Assignment, workspace: Path | None = Workspace
     with sessions() as session:
         grades = refresh_grades(session, course.config, assignment)
         session.commit()
-    console.print(gradebook_table(assignment, grades))
+    console.print(gradebook_table(assignment, grades, console.width))
 
 
 def override_command(

@@ -1,0 +1,138 @@
+"""`make demo` / `python -m autograder.demo`: the whole TA workflow on shipped sample submissions.
+
+It zips demo/submissions/<id>/moodle/ as Moodle's "download all submissions" would, then runs the
+real commands (collect with the grading worksheet, grade-all in the sandbox, gradebook, an
+override, feedback, both exports, report) in a scratch workspace, course/demo/ by default, and
+says where everything went. The course's own assignment is used when its source and samples
+exist (gradient_descent first: the quickest to grade), otherwise the tool's example course.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import autograder
+
+from ..cli.common import console, err_console
+from ..cli.main import app
+from ..course import CONFIG_NAME, CourseRepo
+from ..errors import UserError
+from .samples import MOODLE, WORKSHEET
+
+PROJECT = Path(autograder.__file__).resolve().parents[1]
+SAMPLES = PROJECT / "demo" / "submissions"
+EXAMPLE_COURSE = PROJECT / "tests" / "example_course"
+PREFERRED = ("gradient_descent", "spectrogram_features", "convolutions")
+MARKER = ".autograder-demo"
+
+
+def choose(root: Path, requested: str | None) -> tuple[Path, str]:
+    """(course root, assignment): the requested one, else the first course assignment with
+    samples and tests, else the example course."""
+    course = CourseRepo(root)
+    candidates = [requested] if requested else [
+        *PREFERRED, *(a for a in course.config.assignments if a not in PREFERRED)]
+    for aid in candidates:
+        source = root / "source" / aid
+        if (aid in course.config.assignments and (SAMPLES / aid / MOODLE).is_dir()
+                and (source / f"{aid}.ipynb").is_file() and any(source.glob("tests/*/test_*.py"))):
+            return root, aid
+    if requested:
+        raise UserError(f"no samples or no source for {requested!r}: generate them with "
+                        f"`python -m autograder.demo.samples {requested}`")
+    return EXAMPLE_COURSE, "squares"
+
+
+def fresh_workspace(path: Path) -> Path:
+    if path.exists():
+        if not (path / MARKER).exists():
+            raise UserError(f"{path}: exists and is not a demo workspace; remove it or pass "
+                            "--workspace")
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    (path / MARKER).write_text("scratch workspace of `make demo`; safe to delete\n")
+    return path
+
+
+def moodle_download(samples: Path, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted((samples / MOODLE).rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(samples / MOODLE).as_posix())
+    return target
+
+
+def step(title: str, *args: str) -> None:
+    if title:
+        console.rule(f"[bold]{title}")
+    console.print(f"$ autograder {shlex.join(args)}", style="cyan")
+    code = app(list(args), standalone_mode=False)
+    if code not in (None, 0):
+        raise UserError(f"`autograder {shlex.join(args)}` failed (exit {code})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the TA workflow on sample submissions.")
+    parser.add_argument("--assignment", help="assignment id (default: see the docstring)")
+    parser.add_argument("--workspace", type=Path, default=PROJECT / "course" / "demo")
+    parser.add_argument("--sandbox", default="bwrap")
+    args = parser.parse_args(argv)
+    root = PROJECT if (PROJECT / CONFIG_NAME).is_file() else EXAMPLE_COURSE
+    root, aid = choose(root, args.assignment)
+    workspace = fresh_workspace(args.workspace.resolve())
+    os.environ["AUTOGRADER_ROOT"] = str(root)
+    os.environ["AUTOGRADER_WORKSPACE"] = str(workspace)
+    os.environ.pop("AUTOGRADER_DB", None)
+    started = time.monotonic()
+    samples = SAMPLES / aid
+    download = moodle_download(samples, workspace / "downloads" / f"{aid}-moodle-download.zip")
+    console.print(f"Demo of the TA workflow on [bold]{aid}[/] (course: {root}); sample "
+                  f"submissions from {samples} (see SAMPLES.md there)")
+    step("1. Collect the Moodle download; times come from the grading worksheet",
+         "collect", aid, str(download), "--worksheet", str(samples / WORKSHEET))
+    step("2. Grade everything in parallel (reference solution first, as a canary)",
+         "grade-all", aid, "--sandbox", args.sandbox)
+    step("3. Grade again: unchanged work is reused, nothing runs", "grade-all", aid,
+         "--sandbox", args.sandbox)
+    question = next(iter(CourseRepo(root).config.assignment(aid).questions))
+    step("4. A TA override (survives regrading, marked in every export)", "override", aid,
+         "1101", question, "1", "--comment", "demo: partial credit for a correct idea")
+    step("5. The gradebook", "gradebook", aid)
+    step("6. Feedback for every student", "feedback", aid)
+    step("7. Exports for the LMS", "export", aid, "--format", "csv")
+    step("", "export", aid, "--format", "gradescope")
+    step("8. The report", "report", aid)
+    console.rule("[bold]Where everything is")
+    places = {
+        "submissions (originals, untouched)": workspace / "submitted",
+        "files set aside": workspace / "rejected",
+        "results (results contract JSON)": workspace / "autograded",
+        "gradebook (SQLite)": workspace / "gradebook.sqlite",
+        "feedback of the hostile student": workspace / "feedback" / "1106" / aid / "feedback.html",
+        "LMS CSV": workspace / "exports" / aid / f"{aid}-grades.csv",
+        "Gradescope results": workspace / "exports" / aid / "gradescope",
+        "report": workspace / "reports" / aid / "report.html",
+    }
+    for label, path in places.items():
+        console.print(f"  {label + ':':38} {path}")
+    console.print(f"done in {time.monotonic() - started:.0f} s; the workspace is scratch: "
+                  f"delete {workspace} when done")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except UserError as exc:
+        err_console.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        sys.exit(130)
