@@ -21,7 +21,7 @@ from autograder.grading.grade import GradingSpec, grade_submission
 from autograder.grading.results import Result
 from autograder.grading.session import Session
 from autograder.notebook import CodeCell
-from autograder.sandbox.launch import Bubblewrap
+from autograder.sandbox.launch import make_launcher
 from autograder.submission import Submission
 from autograder.testing.student import Student
 
@@ -29,6 +29,7 @@ SQUARE = "import numpy as np\ndef square(x):\n    return np.asarray(x, dtype=flo
 TOTAL = "def total(x):\n    return float(np.sum(np.asarray(x, dtype=float) ** 2))"
 WRONG_SQUARE = "import numpy as np\ndef square(x):\n    return np.asarray(x, dtype=float) * 3"
 WRONG_TOTAL = "def total(x):\n    return 1.0"
+CANARY = "grader-secret-4b1d"
 
 
 @pytest.fixture(scope="module")
@@ -65,19 +66,44 @@ def sandbox_processes() -> list[int]:
     return found
 
 
+@pytest.fixture(scope="module", params=["bwrap", "bwrap-cold"])
+def launcher(request: pytest.FixtureRequest):
+    """Both sandboxes: workers forked from the warm template, and one bubblewrap per worker."""
+    chosen = make_launcher(request.param)
+    yield chosen
+    chosen.close()
+
+
 @pytest.fixture
-def grade(hostile_course: CourseRepo):
+def grade(hostile_course: CourseRepo, launcher):
     spec = GradingSpec.from_repo(hostile_course, "squares")
     before = set(sandbox_processes())
 
     def run(*cells: str, data: bytes | None = None) -> Result:
         payload = data if data is not None else notebook(*cells)
         return grade_submission(spec, Submission(Path("hostile.ipynb"), payload, "hostile.ipynb"),
-                                Bubblewrap())
+                                launcher)
 
     yield run
-    leftover = set(sandbox_processes()) - before
+    template = getattr(launcher, "proc", None)
+    allowed = set(before)
+    if template is not None:  # the warm template itself lives for the whole module
+        allowed |= {p for p in sandbox_processes() if _in_tree(p, template.pid)}
+    leftover = set(sandbox_processes()) - allowed
     assert not leftover, f"sandbox processes left behind: {sorted(leftover)}"
+
+
+def _in_tree(pid: int, root: int) -> bool:
+    """Whether pid is the template or directly under it (its bubblewrap init and itself)."""
+    for _ in range(4):
+        if pid == root:
+            return True
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except FileNotFoundError:
+            return False
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return False
 
 
 def q(result: Result, name: str) -> float:
@@ -131,7 +157,9 @@ def test_forged_results_are_ignored(grade, hostile_course: CourseRepo):
     assert not list(hostile_course.root.rglob("results.json"))
 
 
-def test_hidden_tests_course_files_and_environment_are_not_visible(grade, hostile_course):
+def test_hidden_tests_course_files_and_environment_are_not_visible(grade, hostile_course, launcher,
+                                                                   monkeypatch):
+    monkeypatch.setenv("AUTOGRADER_TEST_SECRET", CANARY)
     hidden = hostile_course.source("squares").hidden_tests / "test_square_hidden.py"
     probe = ("import os\n"
              f"paths = [{str(hidden)!r}, {str(hostile_course.root)!r}, '/home', '/root/.ssh']\n"
@@ -141,22 +169,31 @@ def test_hidden_tests_course_files_and_environment_are_not_visible(grade, hostil
              "        dirs[:] = [d for d in dirs if d not in ('.venv', 'site-packages')]\n"
              "        SEEN += [os.path.join(root, f) for f in files if 'hidden' in f]\n"
              "ENV = dict(os.environ)\n"
-             "PIDS = [p for p in os.listdir('/proc') if p.isdigit()]\n"
+             "PIDS = [int(p) for p in os.listdir('/proc') if p.isdigit()]\n"
+             "def signallable(pid):\n"
+             "    try:\n        os.kill(pid, 0); return True\n    except OSError:\n        return False\n"
+             "REACH = [p for p in range(1, 4096) if signallable(p)]\n"
+             "def environ(pid):\n"
+             "    try:\n        return open(f'/proc/{pid}/environ', 'rb').read().decode('latin-1')\n"
+             "    except OSError:\n        return ''\n"
+             "ENVIRONS = ''.join(environ(p) for p in PIDS)\n"
              "UID = os.getuid()\n")
     r = grade(probe, SQUARE, TOTAL)
     assert r.score == 5.0  # the probe costs nothing, and gains nothing
     # Look at what the probe saw, through the engine's own session machinery.
     spec = GradingSpec.from_repo(hostile_course, "squares")
-    session = Session(Bubblewrap(), [CodeCell(0, "probe", probe)], spec.limits)
+    session = Session(launcher, [CodeCell(0, "probe", probe)], spec.limits)
     try:
         outcome = session.run_cells()
         assert outcome[0].status == "ok", outcome
         student = Student(session)
-        seen = {name: student.get(name) for name in ("SEEN", "ENV", "PIDS", "UID")}
+        seen = {name: student.get(name) for name in ("SEEN", "ENV", "REACH", "ENVIRONS", "UID")}
     finally:
         session.close()
     assert seen["SEEN"] == []
-    assert len(seen["PIDS"]) <= 3  # its own PID namespace: bwrap's init and the worker
+    # kill() addresses only the caller's own PID namespace: its init, itself and its threads
+    assert seen["REACH"] and max(seen["REACH"]) < 10
+    assert CANARY not in seen["ENVIRONS"]  # no process it can read holds the grader's env
     assert seen["UID"] == 65534
     assert not {"HOME", "PATH"} ^ ({"HOME", "PATH"} & set(seen["ENV"]))
     for secret in ("SSH_AUTH_SOCK", "AWS_SECRET_ACCESS_KEY", "AUTOGRADER_ROOT", "PWD_OF_GRADER"):

@@ -87,7 +87,8 @@ def grade_submission(spec: GradingSpec, submission: Submission, launcher: Launch
 def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Result:
     ensure_warm(spec.assignment.warm_modules)
     cells = code_cells(nb)
-    session = Session(launcher, cells, spec.limits, spec.data)
+    session = Session(launcher, cells, spec.limits, spec.data,
+                      tuple(spec.assignment.warm_modules))
     student = Student(session, call_timeout=spec.limits.call_timeout)
     all_forbidden = {m for q in spec.assignment.questions.values() for m in q.forbidden}
     student.static_uses = forbidden_uses((c.source for c in cells), all_forbidden)

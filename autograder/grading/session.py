@@ -34,6 +34,7 @@ class Session:
     cells: list[CodeCell]
     limits: CourseLimits
     data: Path | None = None
+    warm: tuple[str, ...] = ()
     worker: WorkerProcess | None = None
     fatal: set[int] = field(default_factory=set)
     incidents: list[str] = field(default_factory=list)
@@ -98,7 +99,7 @@ class Session:
     # -- workers ---------------------------------------------------------------------------------
     def _start(self, upto: int) -> None:
         self.worker = WorkerProcess(self.launcher, Limits(self.limits.memory_mb * 1024 * 1024),
-                                    self.output, self.data)
+                                    self.output, self.data, self.warm)
         self.worker.start()
         for position, cell in enumerate(self.cells[:upto]):
             if position in self.fatal:

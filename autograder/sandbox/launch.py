@@ -134,7 +134,8 @@ class Launcher:
     name = "abstract"
     sandboxed = False
 
-    def spawn(self, data: Path | None, limits: Limits) -> Spawned:
+    def spawn(self, data: Path | None, limits: Limits, warm: tuple[str, ...] = ()) -> Spawned:
+        """Start a worker; `warm` names modules a warm launcher imports ahead (others ignore it)."""
         workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
         argv, env, cwd = self.command(workdir, data)
         sandboxed = self.sandboxed
@@ -204,15 +205,9 @@ class Bubblewrap(Launcher):
             args += ["--ro-bind", str(path), str(path)]
         return args
 
-    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
-        env = worker_environment(self.HOME, {"PYTHONPATH": str(Path(_package_root()).parent)})
-        data_mount = ["--ro-bind", str(data.resolve()), f"{self.HOME}/data"] if data else []
-        seed = numba_seed()
-        if seed is not None:
-            data_mount += ["--ro-bind", str(seed), self.SEED]
-            env[SEED_ENV] = self.SEED
-        argv = [
-            self.bwrap or "bwrap",
+    def isolation(self) -> list[str]:
+        """Namespaces, identity, capabilities and the read-only view of the system."""
+        return [
             "--unshare-user", "--uid", "65534", "--gid", "65534",
             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--hostname", "sandbox",
@@ -220,8 +215,17 @@ class Bubblewrap(Launcher):
             "--size", str(self.tmp_size), "--tmpfs", "/tmp",
             *self.mounts(),
             "--proc", "/proc", "--dev", "/dev",
-            "--dir", self.HOME, *data_mount, "--chdir", self.HOME,
         ]
+
+    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
+        env = worker_environment(self.HOME, {"PYTHONPATH": str(Path(_package_root()).parent)})
+        extra = ["--ro-bind", str(data.resolve()), f"{self.HOME}/data"] if data else []
+        seed = numba_seed()
+        if seed is not None:
+            extra += ["--ro-bind", str(seed), self.SEED]
+            env[SEED_ENV] = self.SEED
+        argv = [self.bwrap or "bwrap", *self.isolation(), "--dir", self.HOME, *extra,
+                "--chdir", self.HOME]
         for key, value in env.items():
             argv += ["--setenv", key, value]
         argv += [sys.executable, "-m", WORKER_MODULE]
@@ -237,8 +241,14 @@ def _is_under_usr(path: Path) -> bool:
 
 
 def make_launcher(kind: str) -> Launcher:
+    """bwrap: warm template in bubblewrap (default); bwrap-cold: a fresh sandbox per worker;
+    none: no sandbox at all."""
     if kind == "none":
         return NoSandbox()
-    if kind in ("bwrap", "auto"):
+    if kind == "bwrap-cold":
         return Bubblewrap()
-    raise UserError(f"unknown sandbox {kind!r}: use bwrap or none")
+    if kind == "bwrap":
+        from .warm import WarmBubblewrap
+
+        return WarmBubblewrap()
+    raise UserError(f"unknown sandbox {kind!r}: use bwrap, bwrap-cold or none")

@@ -62,9 +62,11 @@ class OutputSink:
 
 class WorkerProcess:
     def __init__(self, launcher: Launcher, limits: Limits, output: OutputSink,
-                 data: Path | None = None, startup_timeout: float = 180.0) -> None:
+                 data: Path | None = None, warm: tuple[str, ...] = (),
+                 startup_timeout: float = 180.0) -> None:
         self.launcher = launcher
         self.data = data
+        self.warm = warm
         self.limits = limits
         self.output = output
         self.startup_timeout = startup_timeout
@@ -74,7 +76,7 @@ class WorkerProcess:
         self._next_id = 0
 
     def start(self) -> None:
-        self.spawned = self.launcher.spawn(self.data, self.limits)
+        self.spawned = self.launcher.spawn(self.data, self.limits, self.warm)
         self.channel = Channel(self.spawned.reply_fd, self.spawned.request_fd)
         self._drainer = self.output.drain(self.spawned.output_fd)
         try:

@@ -26,8 +26,11 @@ def make_shell() -> Any:
     """An IPython shell with grading-friendly defaults (no colours, Agg plots, no input)."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
 
-    shell = InteractiveShell.instance(colors="NoColor", autocall=0)
+    config = Config()
+    config.HistoryManager.enabled = False  # no sqlite file: nothing written outside the cells
+    shell = InteractiveShell.instance(config=config, colors="NoColor", autocall=0)
     shell.user_ns["input"] = _no_input
     builtins.input = _no_input
     try:  # %matplotlib inline needs a kernel; keep plots off-screen instead

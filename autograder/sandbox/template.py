@@ -1,0 +1,169 @@
+"""The warm template: runs inside bubblewrap, imports the heavy modules once, forks workers.
+
+Trusted code only runs here until a fork. Each worker gets, before any student code:
+new user, mount and PID namespaces (siblings cannot be seen, signalled or traced), a private
+tmpfs as /tmp with its own home, a private copy of the numba cache, its resource limits, no
+capabilities and no way to regain them. The process tree of one submission is
+
+    template (subreaper) -> init (PID 1 of the submission's namespace, reaps) -> worker (PID 2)
+
+and the grader stops a submission by asking the template to kill its init, which takes the
+whole namespace with it.
+
+Control messages (JSON over a SOCK_SEQPACKET socket, fds passed with SCM_RIGHTS):
+grader -> template: {"op": "spawn", "token", "memory", "nproc", "fsize", "tmp"} + 3 fds
+(requests, replies, output), {"op": "kill", "token"}; template -> grader: {"ready"},
+{"spawned": token}, {"exited": token, "code": exit code}.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import sys
+from typing import Any
+
+from . import namespaces as ns
+from .launch import Limits
+from .warmup import seed_private_cache
+
+CONTROL_FD_ENV = "AUTOGRADER_CONTROL_FD"
+WARM_ENV = "AUTOGRADER_WARM"
+DATA_DIR = "/opt/autograder/data"
+HOME = "/tmp/home"
+
+WARM_CALLS = {
+    "librosa": "import numpy as np, librosa\n"
+               "y = np.random.default_rng(0).normal(size=8000)\n"
+               "for x in (y, y.astype(np.float32)):\n"
+               "    S = np.abs(librosa.stft(x, n_fft=512)) ** 2\n"
+               "    librosa.power_to_db(S); librosa.feature.mfcc(y=x, sr=16000, n_fft=512)\n"
+               "    librosa.feature.spectral_centroid(y=x, sr=16000)\n",
+    "torch": "import torch\ntorch.set_num_threads(1)\n"
+             "m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU())\n"
+             "m(torch.zeros(1, 1, 8, 8)).sum().backward()\n",
+}
+
+
+def warm_up(modules: list[str]) -> None:
+    """Import and exercise the heavy modules so that forked workers start hot."""
+    for name in ["numpy", "IPython.core.interactiveshell", "matplotlib.pyplot", *modules]:
+        importlib.import_module(name)
+    for name in modules:
+        if name in WARM_CALLS:
+            exec(WARM_CALLS[name], {})  # our own constant warm-up code
+
+
+def _send(ctl: socket.socket, message: dict[str, Any]) -> None:
+    ctl.send(json.dumps(message).encode())
+
+
+def _run_init(fds: list[int], request: dict[str, Any]) -> None:
+    """PID 1 of the submission's namespace: private mounts, limits, then fork the worker."""
+    try:
+        ns.mount_tmpfs("/tmp", int(request["tmp"]))
+        os.makedirs(HOME)
+        if os.path.isdir(DATA_DIR):
+            os.symlink(DATA_DIR, f"{HOME}/data")
+        seed_private_cache()
+        os.chdir(HOME)
+        ns.prctl(ns.PR_SET_DUMPABLE, 0)
+        ns.drop_capabilities()
+        worker = os.fork()
+        if worker == 0:
+            for target, fd in enumerate(fds):
+                os.dup2(fd, target)
+            os.closerange(3, 65536)
+            Limits(int(request["memory"]), int(request["nproc"]), int(request["fsize"])).apply(True)
+            from .worker import main
+
+            main()
+            os._exit(0)
+        for fd in fds:
+            os.close(fd)
+        while True:
+            pid, status = os.wait()
+            if pid == worker:
+                code = os.waitstatus_to_exitcode(status)
+                os._exit(128 - code if code < 0 else code)
+    except BaseException:  # noqa: BLE001 - never return into the template's loop
+        os._exit(71)
+
+
+def spawn(ctl: socket.socket, fds: list[int], request: dict[str, Any]) -> int:
+    """Fork a submission's namespace; returns the pid of its init (in the template's view)."""
+    uid, gid = os.getuid(), os.getgid()
+    read_end, write_end = os.pipe()
+    middle = os.fork()
+    if middle == 0:
+        try:
+            ctl.close()
+            os.close(read_end)
+            ns.unshare(ns.CLONE_NEWUSER | ns.CLONE_NEWNS | ns.CLONE_NEWPID)
+            ns.map_ids_to_self(uid, gid)
+            init = os.fork()
+            if init == 0:
+                os.close(write_end)
+                _run_init(fds, request)
+            os.write(write_end, str(init).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(middle, 0)
+    text = os.read(read_end, 32)
+    os.close(read_end)
+    for fd in fds:
+        os.close(fd)
+    return int(text) if text else -1
+
+
+def serve(ctl: socket.socket) -> None:
+    tokens: dict[int, Any] = {}
+    while True:
+        ready, _, _ = select.select([ctl], [], [], 0.2)
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if pid in tokens:
+                _send(ctl, {"exited": tokens.pop(pid), "code": os.waitstatus_to_exitcode(status)})
+        if not ready:
+            continue
+        data, fds, _, _ = socket.recv_fds(ctl, 65536, 3)
+        if not data:
+            return
+        request = json.loads(data)
+        if request.get("op") == "spawn" and len(fds) == 3:
+            pid = spawn(ctl, fds, request)
+            if pid > 0:
+                tokens[pid] = request["token"]
+            _send(ctl, {"spawned": request["token"], "ok": pid > 0})
+        elif request.get("op") == "kill":
+            for pid, token in tokens.items():
+                if token == request.get("token"):
+                    os.kill(pid, signal.SIGKILL)
+        else:
+            for fd in fds:
+                os.close(fd)
+
+
+def main() -> None:
+    ctl = socket.socket(fileno=int(os.environ[CONTROL_FD_ENV]))
+    ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
+    ns.prctl(ns.PR_SET_DUMPABLE, 0)
+    seed_private_cache()
+    warm_up(json.loads(os.environ.get(WARM_ENV, "[]")))
+    sys.stdout.flush()
+    _send(ctl, {"ready": True})
+    serve(ctl)
+
+
+if __name__ == "__main__":
+    main()

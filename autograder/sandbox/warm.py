@@ -1,0 +1,166 @@
+"""Grader side of the warm template: one bubblewrap sandbox per batch, one fork per submission.
+
+Import and JIT costs (torch, librosa) are paid once when the template starts; each submission
+then costs a fork. The template is keyed by what it warmed and which data it mounts, and is
+restarted if either changes or if it died.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .launch import Bubblewrap, Launcher, Limits, Spawned, numba_seed, worker_environment
+from .process import SandboxError
+from .template import CONTROL_FD_ENV, DATA_DIR, HOME, WARM_ENV
+from .warmup import SEED_ENV
+
+TMP_BYTES = 512 * 1024 * 1024
+
+
+class TemplateWorker(Spawned):
+    def __init__(self, launcher: WarmBubblewrap, token: int, fds: tuple[int, int, int]) -> None:
+        super().__init__(*fds)
+        self.launcher = launcher
+        self.token = token
+
+    def wait(self, timeout: float) -> int | None:
+        return self.launcher.exit_code(self.token, timeout)
+
+    def kill(self) -> None:
+        self.launcher.kill(self.token)
+
+
+class WarmBubblewrap(Launcher):
+    name = "bwrap"
+    sandboxed = True
+
+    def __init__(self, startup_timeout: float = 300.0) -> None:
+        self.cold = Bubblewrap()
+        self.startup_timeout = startup_timeout
+        self.key: tuple | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.ctl: socket.socket | None = None
+        self.log = tempfile.TemporaryFile()
+        self.tokens = 0
+        self.exits: dict[int, int] = {}
+        self.finished: set[int] = set()
+        self.last_started = 0.0
+
+    # -- the template -----------------------------------------------------------------------
+    def _command(self, data: Path | None, warm: tuple[str, ...], control_fd: int) -> list[str]:
+        env = worker_environment(HOME, {
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+            WARM_ENV: json.dumps(list(warm)), CONTROL_FD_ENV: str(control_fd),
+        })
+        extra = ["--ro-bind", str(data.resolve()), DATA_DIR] if data else []
+        seed = numba_seed()
+        if seed is not None:
+            extra += ["--ro-bind", str(seed), Bubblewrap.SEED]
+            env[SEED_ENV] = Bubblewrap.SEED
+        argv = [self.cold.bwrap or "bwrap", *self.cold.isolation(), *extra]
+        for key, value in env.items():
+            argv += ["--setenv", key, value]
+        return argv + [sys.executable, "-m", "autograder.sandbox.template"]
+
+    def _start(self, data: Path | None, warm: tuple[str, ...]) -> None:
+        self.close()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        started = time.monotonic()
+        self.proc = subprocess.Popen(  # noqa: S603 - argv is ours
+            self._command(data, warm, theirs.fileno()), stdin=subprocess.DEVNULL,
+            stdout=self.log, stderr=self.log, pass_fds=[theirs.fileno()], start_new_session=True,
+            env={})  # bubblewrap's own environment is readable in /proc inside: keep it empty
+        theirs.close()
+        self.ctl = ours
+        message = self._receive(lambda m: "ready" in m, self.startup_timeout)
+        if message is None:
+            self.close()
+            raise SandboxError(f"the warm template did not start: {self._log_tail()}")
+        self.key = (data, warm)
+        self.last_started = time.monotonic() - started
+
+    def _log_tail(self) -> str:
+        self.log.seek(0)
+        lines = self.log.read().decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else "no output"
+
+    def _receive(self, wanted: Any, timeout: float) -> dict | None:
+        """Read control messages until one matches `wanted`; exit reports are kept on the way."""
+        deadline = time.monotonic() + timeout
+        while self.ctl is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([self.ctl], [], [], remaining)
+            if not ready:
+                return None
+            data = self.ctl.recv(65536)
+            if not data:
+                return None
+            message = json.loads(data)
+            if "exited" in message:
+                self.exits[message["exited"]] = message["code"]
+                self.finished.add(message["exited"])
+            if wanted(message):
+                return message
+        return None
+
+    # -- the launcher contract ----------------------------------------------------------------
+    def spawn(self, data: Path | None, limits: Limits, warm: tuple[str, ...] = ()) -> Spawned:
+        key = (data, tuple(warm))
+        if self.key != key or self.proc is None or self.proc.poll() is not None:
+            self._start(data, tuple(warm))
+        assert self.ctl is not None
+        request_r, request_w = os.pipe()
+        reply_r, reply_w = os.pipe()
+        output_r, output_w = os.pipe()
+        self.tokens += 1
+        token = self.tokens
+        message = {"op": "spawn", "token": token, "memory": limits.memory_bytes,
+                   "nproc": limits.max_processes, "fsize": limits.max_file_bytes, "tmp": TMP_BYTES}
+        try:
+            socket.send_fds(self.ctl, [json.dumps(message).encode()], [request_r, reply_w, output_w])
+        finally:
+            for fd in (request_r, reply_w, output_w):
+                os.close(fd)
+        answer = self._receive(lambda m: m.get("spawned") == token, 30)
+        if answer is None or not answer.get("ok"):
+            for fd in (request_w, reply_r, output_r):
+                os.close(fd)
+            self.key = None
+            raise SandboxError(f"the warm template could not fork a worker: {self._log_tail()}")
+        return TemplateWorker(self, token, (request_w, reply_r, output_r))
+
+    def exit_code(self, token: int, timeout: float) -> int | None:
+        if token not in self.finished:
+            self._receive(lambda m: m.get("exited") == token, timeout)
+        code = self.exits.pop(token, None)
+        return -(code - 128) if code is not None and code > 128 else code
+
+    def kill(self, token: int) -> None:
+        if self.ctl is None or token in self.finished:
+            return
+        with contextlib.suppress(OSError):
+            self.ctl.send(json.dumps({"op": "kill", "token": token}).encode())
+        self._receive(lambda m: m.get("exited") == token, 10)
+
+    def close(self) -> None:
+        if self.ctl is not None:
+            self.ctl.close()
+            self.ctl = None
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+            self.proc = None
+        self.key = None
