@@ -9,6 +9,7 @@ out, nothing of the student's is ever pickled.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.util
 import signal
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -32,6 +33,9 @@ def _start(root: str, workspace: str, assignment_id: str, sandbox: str) -> None:
     repo = CourseRepo(Path(root), Path(workspace))
     _spec = GradingSpec.from_repo(repo, assignment_id, hidden=True)
     _launcher = make_launcher(sandbox)
+    close = getattr(_launcher, "close", None)
+    if callable(close):  # a warm template ends with its grading process, not with the batch
+        multiprocessing.util.Finalize(_launcher, close, exitpriority=10)
 
 
 def grade_file(spec: GradingSpec, launcher: Launcher, path: Path, student: str | None) -> Result:

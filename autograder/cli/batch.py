@@ -126,7 +126,7 @@ def grade_all_command(
                       f"({c.execution_time:.1f} s)")
     counts = ", ".join(f"{status} {n}" for status, n in sorted(summary.statuses.items()))
     console.print(f"{assignment}: {summary.total} student(s); graded {summary.graded}, "
-                  f"reused {summary.reused}; {counts or 'nothing collected yet'}")
+                  f"reused {summary.reused}; {counts or 'no results yet'}")
     for result in summary.errors:
         console.print(f"  [red]grader-error[/] {escape(result.student or '?')}: "
                       f"{escape(result.message)}")

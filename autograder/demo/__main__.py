@@ -84,8 +84,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--assignment", help="assignment id (default: see the docstring)")
     parser.add_argument("--workspace", type=Path, default=PROJECT / "course" / "demo")
     parser.add_argument("--sandbox", default="bwrap")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="course repository (default: this project)")
     args = parser.parse_args(argv)
-    root = PROJECT if (PROJECT / CONFIG_NAME).is_file() else EXAMPLE_COURSE
+    root = (args.root or (PROJECT if (PROJECT / CONFIG_NAME).is_file()
+                          else EXAMPLE_COURSE)).resolve()
     root, aid = choose(root, args.assignment)
     workspace = fresh_workspace(args.workspace.resolve())
     os.environ["AUTOGRADER_ROOT"] = str(root)
