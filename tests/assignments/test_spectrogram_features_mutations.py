@@ -155,7 +155,7 @@ def stft(y, n_fft=2048, hop_length=None, win_length=None, center=True, pad_mode=
     if center:
         y = np.pad(y, n_fft // 2, mode=pad_mode)
     return np.fft.rfft(window[:, None] * frame_signal(y, n_fft, hop_length), axis=0)
-'''}, "complex64"),
+'''}, "float32 input gives a complex64 result"),
     "stft_import_librosa_inside": ("stft", {"stft": '''
 def stft(y, n_fft=2048, hop_length=None, win_length=None, center=True, pad_mode="constant"):
     import librosa
@@ -168,6 +168,13 @@ def stft(y, n_fft=2048, hop_length=None, win_length=None, center=True, pad_mode=
     return s(np.asarray(y), n_fft=n_fft, hop_length=hop_length, win_length=win_length,
              center=center, pad_mode=pad_mode)
 '''}, "librosa may not be used"),
+    "stft_librosa_via_sys_modules": ("stft", {"stft": '''
+def stft(y, n_fft=2048, hop_length=None, win_length=None, center=True, pad_mode="constant"):
+    import sys
+    lib = sys.modules["libro" + "sa"]  # hidden from the static check: caught at call time
+    return lib.stft(np.asarray(y), n_fft=n_fft, hop_length=hop_length, win_length=win_length,
+                    center=center, pad_mode=pad_mode)
+'''}, "`stft` called librosa"),
     "db_20_log10": ("decibels", {"power_to_db": '''
 def power_to_db(S, ref=1.0, amin=1e-10, top_db=80.0):
     magnitude = np.abs(np.asarray(S))
