@@ -367,3 +367,55 @@ def test_wrong_assignment_is_invalid(grade):
     r = grade(data=notebook(SQUARE, metadata={"autograder": {"assignment": "convolutions"}}))
     assert r.status == "invalid"
     assert "'convolutions'" in r.message
+
+
+def test_submissions_forked_from_one_template_cannot_reach_each_other(hostile_course):
+    """Two live workers of one warm template: A cannot read, write, signal or trace B."""
+    spec = GradingSpec.from_repo(hostile_course, "squares")
+    launcher = make_launcher("bwrap")
+    victim = Session(launcher, [CodeCell(0, "v", "import os\nSECRET = 'b-only-7731'\n"
+                                              "open('/tmp/mine.txt', 'w').write(SECRET)\n"
+                                              "PID_SEEN_OUTSIDE = None")], spec.limits)
+    attacker = Session(launcher, [CodeCell(0, "a", (
+        "import os, signal\nFOUND, SIGNALLED = [], []\n"
+        "def heap(pid):\n"
+        "    out = b''\n"
+        "    with open(f'/proc/{pid}/maps') as maps, open(f'/proc/{pid}/mem', 'rb') as mem:\n"
+        "        for line in maps:\n"
+        "            lo, hi = (int(x, 16) for x in line.split()[0].split('-'))\n"
+        "            if 'rw-p' in line and hi - lo < 1 << 24:\n"
+        "                try:\n                    mem.seek(lo); out += mem.read(hi - lo)\n"
+        "                except OSError:\n                    pass\n"
+        "    return out\n"
+        "me = os.readlink('/proc/self')\n"
+        "for pid in [p for p in os.listdir('/proc') if p.isdigit() and p != me]:\n"
+        "    try:\n"
+        "        if b'b-only-7731' in heap(pid):\n"
+        "            FOUND.append((pid, 'mem'))\n"
+        "    except OSError:\n        pass\n"
+        "    for name in ('environ', 'cmdline', 'root/tmp/mine.txt', 'fd/0'):\n"
+        "        try:\n"
+        "            with open(f'/proc/{pid}/{name}', 'rb') as f:\n"
+        "                data = f.read(1 << 16)\n"
+        "            if b'b-only-7731' in data:\n"
+        "                FOUND.append((pid, name))\n"
+        "        except OSError:\n            pass\n"
+        "for pid in range(1, 4096):\n"
+        "    if pid > 2:\n"
+        "        try:\n            os.kill(pid, signal.SIGKILL); SIGNALLED.append(pid)\n"
+        "        except OSError:\n            pass\n"
+        "open('/tmp/mine.txt', 'w').write('overwritten by a')\n"))], spec.limits)
+    try:
+        victim.run_cells()
+        attack = attacker.run_cells()
+        assert attack[0].status == "ok", attack
+        seen = Student(attacker)
+        assert seen.get("FOUND") == []
+        assert seen.get("SIGNALLED") == []
+        survivor = Student(victim)
+        assert survivor.evaluate("open('/tmp/mine.txt').read()") == "b-only-7731"
+        assert survivor.get("SECRET") == "b-only-7731"
+    finally:
+        victim.close()
+        attacker.close()
+        launcher.close()
