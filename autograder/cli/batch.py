@@ -124,6 +124,10 @@ def grade_all_command(
         c = summary.canary
         console.print(f"canary: reference solution {c.score:g}/{c.max_score:g} "
                       f"({c.execution_time:.1f} s)")
+    if summary.total == 0:
+        console.print(f"nothing collected for {assignment}: run `autograder collect "
+                      f"{assignment} <folder or zip>` first")
+        return
     counts = ", ".join(f"{status} {n}" for status, n in sorted(summary.statuses.items()))
     console.print(f"{assignment}: {summary.total} student(s); graded {summary.graded}, "
                   f"reused {summary.reused}; {counts or 'no results yet'}")
