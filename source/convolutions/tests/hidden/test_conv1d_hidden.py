@@ -47,7 +47,9 @@ def test_output_length_random(student):
     for length, k, s, p, d in random_configs(101, 40):
         expected = F.conv1d(torch.zeros(1, 1, length), torch.zeros(1, 1, k), stride=s, padding=p,
                             dilation=d).shape[-1]
-        assert_scalar(student.conv_output_length(length, k, stride=s, padding=p, dilation=d),
+        got = student.conv_output_length(length, k, stride=s, padding=p, dilation=d)
+        assert not isinstance(got, float), f"returned the float {got!r}: {TRUE_DIV}"
+        assert_scalar(got,
                       expected, kind=int,
                       what=f"conv_output_length({length}, {k}, {s}, {p}, {d})",
                       traps={TRUE_DIV: (length + 2 * p - d * (k - 1) - 1) / s + 1,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.testing import question
+from autograder.testing import StudentError, question
 
 pytestmark = question("cnn")
 
@@ -28,8 +28,13 @@ def test_forward_shapes(student):
     model = student.AudioCNN(40, 5)
     for n, frames in ((3, 63), (2, 16)):
         x = np.random.default_rng(frames).normal(size=(n, 1, 40, frames)).astype(np.float32)
-        logits = student.evaluate(FORWARD, model=model, x=x)
         what = f"AudioCNN(40, 5) on input (N={n}, 1, 40, T={frames})"
+        try:
+            logits = student.evaluate(FORWARD, model=model, x=x)
+        except StudentError as exc:
+            raise AssertionError(
+                f"{what} raised {exc.type_name}: {exc}. The model must accept any T >= 16: pool "
+                "over frequency and time (e.g. x.mean(dim=(2, 3))) before the Linear layer") from None
         assert isinstance(logits, np.ndarray) and logits.shape == (n, 5), (
             f"{what}: expected logits of shape ({n}, 5), got {getattr(logits, 'shape', logits)}. "
             "Pool over frequency and time before the Linear layer so that any T >= 16 works")
