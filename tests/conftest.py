@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from IPython.core.inputtransformer2 import TransformerManager
 
 from autograder.course import CourseRepo
 from autograder.grading.grade import GradingSpec, grade_submission
@@ -51,14 +52,18 @@ def replace_definition(source: str, name: str, new_source: str) -> str | None:
     return None
 
 
-def is_definitions_only(source: str) -> bool:
-    """Imports, defs, classes and simple assignments: what a mutation run needs to keep."""
+def definitions_of(source: str) -> str:
+    """The imports, defs, classes and simple assignments of a cell: what a mutation run keeps.
+
+    Magics and `!` lines are translated first (as the grader does), then dropped with every
+    other statement that runs something."""
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(TransformerManager().transform_cell(source))
     except SyntaxError:
-        return False
-    return all(isinstance(n, DEFINITION_NODES) and not (
-        isinstance(n, ast.Expr) and not isinstance(n.value, ast.Constant)) for n in tree.body)
+        return ""
+    kept = [n for n in tree.body if isinstance(n, DEFINITION_NODES) and not (
+        isinstance(n, ast.Expr) and not isinstance(n.value, ast.Constant))]
+    return "\n".join(ast.unparse(n) for n in kept)
 
 
 def variant_notebook(notebook: Path, replacements: dict[str, str], definitions_only: bool) -> bytes:
@@ -73,7 +78,9 @@ def variant_notebook(notebook: Path, replacements: dict[str, str], definitions_o
             if swapped is not None:
                 cell.source = swapped
                 del todo[name]
-        if not definitions_only or is_definitions_only(cell.source):
+        if definitions_only:
+            cell.source = definitions_of(cell.source)
+        if cell.source.strip():
             kept.append(cell)
     assert not todo, f"no definition of {sorted(todo)} found in {notebook}"
     nb.cells = kept

@@ -26,18 +26,18 @@ app = typer.Typer(
     help="Autograder for Deep Learning for Audio: release, check, submit and grade notebooks.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
 )
-app.command("release", help="Build student versions in release/<id>/.")(release_command)
-app.command("validate", help="Solution scores full marks, released stub scores zero.")(validate_command)
-app.command("grade", help="Grade notebooks or zips in the sandbox; write results JSON.")(grade_command)
-app.command("check", help="Run your notebook from a clean state, then its public tests.")(check_command)
-app.command("submit", help="Check your notebook, then package it as a zip to upload.")(submit_command)
-app.command("collect", help="Collect submissions (folder, zips, Moodle download).")(collect_command)
-app.command("grade-all", help="Grade all collected submissions in parallel.")(grade_all_command)
-app.command("gradebook", help="Print an assignment's gradebook.")(gradebook_command)
-app.command("override", help="Replace a question's score for a student, with a comment.")(override_command)
-app.command("feedback", help="Write per-student feedback pages (HTML, Markdown).")(feedback_command)
-app.command("export", help="Export grades as LMS CSV or Gradescope results.json.")(export_command)
-app.command("report", help="Write the batch report with plots (for TAs).")(report_command)
+app.command("release", short_help="Build student versions in release/<id>/.")(release_command)
+app.command("validate", short_help="Solution scores full marks, released stub scores zero.")(validate_command)
+app.command("grade", short_help="Grade notebooks or zips in the sandbox; write results JSON.")(grade_command)
+app.command("check", short_help="Run your notebook from a clean state, then its public tests.")(check_command)
+app.command("submit", short_help="Check your notebook, then package it as a zip to upload.")(submit_command)
+app.command("collect", short_help="Collect submissions (folder, zips, Moodle download).")(collect_command)
+app.command("grade-all", short_help="Grade all collected submissions in parallel.")(grade_all_command)
+app.command("gradebook", short_help="Print an assignment's gradebook.")(gradebook_command)
+app.command("override", short_help="Replace a question's score for a student, with a comment.")(override_command)
+app.command("feedback", short_help="Write per-student feedback pages (HTML, Markdown).")(feedback_command)
+app.command("export", short_help="Export grades as LMS CSV or Gradescope results.json.")(export_command)
+app.command("report", short_help="Write the batch report with plots (for TAs).")(report_command)
 
 
 def run() -> None:

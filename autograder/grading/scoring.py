@@ -14,6 +14,7 @@ def score_tests(assignment: Assignment, outcomes: list[TestOutcome],
         q = outcome.info.question or ""
         weights[q] = weights.get(q, 0.0) + outcome.info.weight
     tests = []
+    earned: dict[str, float] = {}
     questions = {name: QuestionScore(score=0.0, max_score=q.points)
                  for name, q in assignment.questions.items()}
     for outcome in outcomes:
@@ -25,6 +26,8 @@ def score_tests(assignment: Assignment, outcomes: list[TestOutcome],
         tests.append(TestResult(name=outcome.info.name, question=q, score=round(score, 6),
                                 max_score=round(max_score, 6), status=outcome.status,
                                 visibility=visibility, output=outcome.message))
-        if q in questions:
-            questions[q].score = round(questions[q].score + score, 6)
+        earned[q] = earned.get(q, 0.0) + score
+    for name, total in earned.items():  # round sums, not shares: 3 x 4/3 is 4, not 3.999999
+        if name in questions:
+            questions[name].score = round(total, 6)
     return tests, questions

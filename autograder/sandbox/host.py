@@ -35,7 +35,7 @@ class ForbiddenMonitor:
 
     def __init__(self, forbidden: list[str]) -> None:
         self.forbidden = tuple(forbidden)
-        self.violation: str | None = None
+        self.violation: tuple[str, str] | None = None  # (forbidden module, where it was reached)
         self.paused = 0
 
     def _hook(self, frame: Any, event: str, arg: Any) -> None:
@@ -43,15 +43,17 @@ class ForbiddenMonitor:
             return
         if event == "call":
             module = frame.f_globals.get("__name__")
-            if _top_module(module, self.forbidden):
-                self.violation = f"{module}.{frame.f_code.co_name}"
+            top = _top_module(module, self.forbidden)
+            if top:
+                self.violation = (top, f"{module}.{frame.f_code.co_name}")
         elif event == "c_call":
             module = getattr(arg, "__module__", None)
             owner = getattr(arg, "__self__", None)
             if not module and owner is not None:
                 module = getattr(owner, "__name__", None) or type(owner).__module__
-            if _top_module(module if isinstance(module, str) else None, self.forbidden):
-                self.violation = f"{module}.{getattr(arg, '__name__', '?')}"
+            top = _top_module(module if isinstance(module, str) else None, self.forbidden)
+            if top:
+                self.violation = (top, f"{module}.{getattr(arg, '__name__', '?')}")
 
     def __enter__(self) -> ForbiddenMonitor:
         if self.forbidden:
@@ -140,7 +142,8 @@ class Host:
             value = describe_exception(exc)
         monitor, self.monitor = self.monitor, None
         if monitor.violation:
-            value = RemoteException("ForbiddenCall", f"called {monitor.violation}")
+            module, where = monitor.violation
+            value = RemoteException("ForbiddenCall", f"{module}\n{where}")
         return [value, list(args), kwargs] if return_inputs else value
 
     def evaluate(self, expression: str, bindings: dict[str, Any]) -> Any:

@@ -155,11 +155,11 @@ class Student:
             if value.type_name == "MissingName":
                 raise MissingName(value.message)
             if value.type_name == "ForbiddenCall":
+                module, _, where = value.message.partition("\n")
                 allowed = f" in question `{self.question}`" if self.question else ""
                 raise ForbiddenCallError(
-                    f"`{label}` {value.message}, but {', '.join(self.forbidden)} may not be used"
-                    f"{allowed}: implement it with NumPy"
-                )
+                    f"`{label}` reached {module} while it ran ({where[:200]}), but {module} may "
+                    f"not be used{allowed}: implement it with NumPy")
             raise student_exception(value)
         return value
 

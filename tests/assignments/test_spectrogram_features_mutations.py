@@ -174,7 +174,7 @@ def stft(y, n_fft=2048, hop_length=None, win_length=None, center=True, pad_mode=
     lib = sys.modules["libro" + "sa"]  # hidden from the static check: caught at call time
     return lib.stft(np.asarray(y), n_fft=n_fft, hop_length=hop_length, win_length=win_length,
                     center=center, pad_mode=pad_mode)
-'''}, "`stft` called librosa"),
+'''}, "`stft` reached librosa while it ran"),
     "db_20_log10": ("decibels", {"power_to_db": '''
 def power_to_db(S, ref=1.0, amin=1e-10, top_db=80.0):
     magnitude = np.abs(np.asarray(S))
