@@ -46,8 +46,17 @@ grade: setup
 demo: setup
 	$(BIN)/python -m autograder.demo
 
-bench: setup
-	$(BIN)/python -m autograder.bench
+# nbgrader (the anchor we compare with) in its own virtualenv; torch first, as above.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet torch==2.13.0
+	$(BENCH_VENV)/bin/python -m pip install --quiet 'nbgrader==0.9.6' -e .
+	@touch $@
+
+bench: setup $(BENCH_VENV)/.installed
+	$(BIN)/python -m autograder.bench --nbgrader-venv $(BENCH_VENV)
 
 lint: setup
 	$(BIN)/ruff check autograder tests

@@ -1,0 +1,123 @@
+"""`python -m autograder.bench` (what `make bench` runs): the whole benchmark, one table."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from ..course import CourseRepo
+from ..errors import UserError
+from ..sandbox.launch import THREAD_VARIABLES
+from ..sandbox.warmup import cache_dir, ensure_warm
+from .measure import AssignmentBench, bench_assignment, load_average
+from .report import print_report
+
+ASSIGNMENTS = ("gradient_descent", "spectrogram_features", "convolutions")
+console = Console()
+if not console.is_terminal:  # `make bench > file`: wide enough for the tables
+    console = Console(width=110)
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+def ready_assignments(repo: CourseRepo, requested: list[str]) -> tuple[list[str], list[str]]:
+    """Assignments with a source notebook and a release; and notes on those left out."""
+    ready, skipped = [], []
+    for aid in requested or [a for a in ASSIGNMENTS if a in repo.config.assignments]:
+        notebook = repo.root / "source" / aid / f"{aid}.ipynb"
+        if notebook.is_file() and repo.release_dir(aid).is_dir():
+            ready.append(aid)
+        else:
+            skipped.append(f"{aid} left out: needs {notebook.relative_to(repo.root)} and "
+                           f"release/{aid}/")
+    return ready, skipped
+
+
+@app.command()
+def bench(
+    n: Annotated[int, typer.Option("--n", min=1, help="Submissions per engine and assignment.")] = 8,
+    cold_n: Annotated[int, typer.Option(
+        "--cold-n", min=-1, help="Submissions for the cold sandbox (-1: as --n, 0: skip).")] = -1,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, help="Most grading processes tried (default: the core count).")]
+    = os.cpu_count() or 1,
+    assignment: Annotated[list[str] | None, typer.Option(
+        "--assignment", "-a", help="Only these assignments (repeatable).")] = None,
+    nbgrader_venv: Annotated[Path, typer.Option(
+        "--nbgrader-venv", help="Virtualenv with nbgrader (made by `make bench`).")]
+    = Path(".venv-bench"),
+    skip_nbgrader: Annotated[bool, typer.Option(
+        "--skip-nbgrader", help="Do not run nbgrader.")] = False,
+) -> None:
+    """Time our grading (warm and cold sandbox) next to nbgrader's on the course's notebooks.
+
+    Example: python -m autograder.bench --n 8 -a gradient_descent
+    """
+    for name in THREAD_VARIABLES:
+        os.environ[name] = "1"
+    repo = CourseRepo.discover()
+    aids, skipped = ready_assignments(repo, assignment or [])
+    if not aids:
+        raise UserError("no assignment has both source/<id>/<id>.ipynb and release/<id>/ yet")
+    venv = None if skip_nbgrader else nbgrader_venv
+    if venv is not None and not (venv / "bin" / "nbgrader").exists():
+        raise UserError(f"{venv}: no nbgrader here; run `make bench` (it builds this virtualenv) "
+                        "or pass --skip-nbgrader")
+    cold = n if cold_n < 0 else cold_n
+    notes = [*skipped, f"start: {load_average()}"]
+    for aid in aids:
+        ensure_warm(repo.config.assignment(aid).warm_modules)
+    steps = 2 + 1 + (workers > 1) + (cold > 0) + (venv is not None)
+    results: list[AssignmentBench] = []
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("bench", total=steps * len(aids))
+        for aid in aids:
+            first = True
+
+            def step(what: str, aid: str = aid) -> None:
+                nonlocal first
+                if not first:
+                    progress.advance(task)
+                first = False
+                progress.update(task, description=f"{aid}: {what}")
+
+            results.append(bench_assignment(repo, aid, n, cold, workers, venv, step))
+            progress.advance(task)
+    notes += [
+        f"end: {load_average()}; other engineers share these {os.cpu_count()} cores, expect noise",
+        "submissions: the reference solution notebook copied under N student ids; "
+        "'full marks' counts those that earned every point",
+        "s / submission: wall time of one grading as its grading process saw it; subs / min: "
+        "N over the timed batch's wall time (all workers, start signal to last result)",
+        "overhead: s / submission minus the student's own in-process time (same cells in the "
+        "worker's IPython shell, then ALL tests through LocalTransport; median of 2 warm rounds)",
+        "one-time costs are paid before the clock starts: our warm template per grading process, "
+        "nbgrader's own start per batch",
+        f"{', '.join(THREAD_VARIABLES[:3])} = 1 for everyone; nbgrader's kernels use our numba "
+        f"cache dir ({cache_dir()}, NUMBA_CACHE_DIR), warmed for its own librosa first, so "
+        "neither side pays librosa's JIT per submission",
+        "nbgrader runs each notebook in a fresh Jupyter kernel, with test cells that run the same "
+        "pytest tests in-process (Student(LocalTransport(globals()))); its kernels render the "
+        "notebooks' inline plots as Jupyter does, our workers keep plots off-screen (Agg)",
+        "self-check: autograder.student.timing.time_check, the first check() in a fresh process",
+    ]
+    print_report(console, results, workers, notes)
+
+
+def run() -> None:
+    try:
+        app()
+    except UserError as exc:
+        Console(stderr=True).print(Text.assemble(("error: ", "red"), str(exc)), soft_wrap=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    run()

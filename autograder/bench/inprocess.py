@@ -1,0 +1,77 @@
+"""The student's own time: a notebook's cells and all its tests, in this process, no grader.
+
+Also the self-check time (`time_check`). Runs in a subprocess of the bench
+(`python -m autograder.bench.inprocess run|check ...`), so imports,
+JIT and IPython state of one measurement do not leak into another. The cells run in the worker's own IPython
+shell (`make_shell`: Agg plots, `%matplotlib` a no-op) in the assignment's source folder (its data/ is there, as in the worker's home),
+then every test (public and hidden) runs through `LocalTransport`: the same test calls as grading,
+without sandbox, worker or pipes. The first round pays imports and JIT and is reported apart;
+the later rounds are what a warm template's fork would need at best.
+Only for trusted notebooks (the course's own solutions): the cells run unconfined here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from ..course import CourseRepo
+from ..grading.grade import GradingSpec
+from ..notebook import code_cells, read_notebook
+from ..sandbox.warmup import use_trusted_cache
+from ..sandbox.worker import make_shell
+from ..student.timing import time_check
+from ..testing.local import LocalTransport
+from ..testing.runner import run_tests
+from ..testing.student import Student
+
+
+def run_once(spec: GradingSpec, notebook: Path) -> dict[str, float | int]:
+    """Seconds for the cells and for the tests, and how many tests passed."""
+    shell = make_shell()
+    shell.reset(new_session=False)
+    cells = code_cells(read_notebook(notebook))
+    with contextlib.chdir(notebook.parent), contextlib.redirect_stdout(io.StringIO()), \
+            contextlib.redirect_stderr(io.StringIO()):
+        start = time.perf_counter()
+        for cell in cells:
+            shell.run_cell(cell.source, store_history=False, silent=True)
+        cells_done = time.perf_counter()
+        student = Student(LocalTransport(shell.user_ns), call_timeout=None)
+        outcomes = run_tests(spec.test_dirs, spec.tests_root, student, spec.forbidden)
+        tests_done = time.perf_counter()
+    return {"cells": cells_done - start, "tests": tests_done - cells_done,
+            "total": tests_done - start, "passed": sum(o.status == "passed" for o in outcomes),
+            "count": len(outcomes)}
+
+
+def measure(repo: CourseRepo, assignment_id: str, rounds: int) -> dict:
+    use_trusted_cache()
+    spec = GradingSpec.from_repo(repo, assignment_id, hidden=True)
+    notebook = repo.source(assignment_id).notebook
+    first = run_once(spec, notebook)
+    later = [run_once(spec, notebook) for _ in range(max(rounds - 1, 1))]
+    return {"first": first, "rounds": later,
+            "median": {k: statistics.median(r[k] for r in later) for k in ("cells", "tests", "total")}}
+
+
+def main() -> None:
+    """`inprocess run <id> [rounds]` or `inprocess check <id> <question>`: JSON on stdout."""
+    mode, assignment_id = sys.argv[1], sys.argv[2]
+    repo = CourseRepo.discover()
+    if mode == "check":  # a fresh process: the first check() pays what a student's first one does
+        seconds = time_check(repo.source(assignment_id).notebook, sys.argv[3],
+                             release=repo.release_dir(assignment_id))
+        print(json.dumps({"check": seconds}))
+    else:
+        rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+        print(json.dumps(measure(repo, assignment_id, rounds)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""The bench's bookkeeping: nbgrader's log split into per-student times, targets, assignments."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.bench.__main__ import ready_assignments
+from autograder.bench.measure import AssignmentBench
+from autograder.bench.nbgrader_run import NbgraderRun, split_times
+from autograder.bench.ours import Graded, RunResult
+from autograder.bench.report import targets
+from autograder.course import CourseRepo
+
+
+def test_split_times_separates_startup_from_each_student():
+    startup, per_student, elapsed = split_times(10.0, [12.5, 20.0, 26.0], 30.0)
+    assert startup == 2.5
+    assert per_student == [7.5, 6.0, 4.0]
+    assert elapsed == 17.5
+
+
+def test_split_times_without_any_student_line():
+    assert split_times(1.0, [], 4.0) == (3.0, [], 0.0)
+
+
+def _run(sandbox: str, workers: int, seconds: list[float], elapsed: float) -> RunResult:
+    run = RunResult(sandbox, workers, elapsed=elapsed, warmups=[5.0], template_starts=[1.0])
+    run.submissions = [Graded(f"s{i}", s, "graded", 1.0, 1.0) for i, s in enumerate(seconds)]
+    return run
+
+
+def _bench(one_per_sub: float, many_elapsed: float, nbgrader_elapsed: float) -> AssignmentBench:
+    bench = AssignmentBench("a", student={"median": {"total": 1.0}}, check_question="q",
+                            check_seconds=0.4)
+    bench.runs = [_run("bwrap", 1, [one_per_sub] * 4, 4 * one_per_sub),
+                  _run("bwrap", 2, [one_per_sub] * 4, many_elapsed)]
+    bench.nbgrader = NbgraderRun(per_student=[nbgrader_elapsed / 4] * 4, elapsed=nbgrader_elapsed,
+                                 scores={f"s{i}": (1.0, 1.0) for i in range(4)})
+    return bench
+
+
+def test_targets_pass_when_the_numbers_meet_them():
+    verdicts = {t.name.split()[0]: t.passed for t in targets(_bench(1.2, 2.6, 60.0), 2)}
+    assert verdicts == {"overhead": True, ">=": True, "throughput": True, "self-check": True}
+
+
+def test_targets_miss_when_they_do_not():
+    verdicts = {t.name.split()[0]: t.passed for t in targets(_bench(2.0, 7.9, 40.0), 2)}
+    assert verdicts["overhead"] is False  # 2.0 s graded vs 1.0 s in-process
+    assert verdicts[">="] is False  # 4 subs in 7.9 s vs 4 in 40 s: about 5x
+    assert verdicts["throughput"] is False  # 8.0 s with one worker, 7.9 s with two
+
+
+def test_targets_without_measurements_say_so():
+    bench = AssignmentBench("a")
+    assert [t.passed for t in targets(bench, 2)] == [None, None, None]
+
+
+@pytest.mark.parametrize("with_release", [True, False])
+def test_only_released_assignments_are_benched(example_course: CourseRepo, with_release: bool):
+    if with_release:
+        (example_course.root / "release" / "squares").mkdir(parents=True)
+    ready, skipped = ready_assignments(example_course, ["squares"])
+    assert ready == (["squares"] if with_release else [])
+    assert bool(skipped) is not with_release
+    assert all("release/squares/" in note for note in skipped)
