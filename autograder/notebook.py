@@ -49,14 +49,18 @@ def parse_notebook(data: bytes, name: str, max_bytes: int = 20 * 1024 * 1024) ->
     return nb
 
 
-def read_notebook(path: Path, max_bytes: int = 20 * 1024 * 1024) -> nbformat.NotebookNode:
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, or InvalidNotebook with a one-line reason."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InvalidNotebook(f"{path}: file not found") from None
     except OSError as exc:
-        raise InvalidNotebook(f"{path}: cannot be read: {exc.strerror}") from None
-    return parse_notebook(data, str(path), max_bytes)
+        raise InvalidNotebook(f"{path}: cannot be read: {exc.strerror or exc}") from None
+
+
+def read_notebook(path: Path, max_bytes: int = 20 * 1024 * 1024) -> nbformat.NotebookNode:
+    return parse_notebook(read_bytes(path), str(path), max_bytes)
 
 
 def code_cells(nb: nbformat.NotebookNode) -> list[CodeCell]:

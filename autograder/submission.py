@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .notebook import InvalidNotebook
+from .notebook import InvalidNotebook, read_bytes
 
 MAX_ZIP_MEMBERS = 200
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
@@ -34,10 +34,7 @@ class Submission:
 
 def load_submission(path: Path) -> Submission:
     """Read a submission; a file that is neither a notebook nor a usable zip is InvalidNotebook."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InvalidNotebook(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    data = read_bytes(path)
     if not data.startswith(b"PK\x03\x04"):
         return Submission(path, data, path.name)
     try:

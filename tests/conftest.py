@@ -12,6 +12,7 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
+from autograder.authoring.definitions import replace_definition
 from autograder.course import CourseRepo
 from autograder.grading.grade import GradingSpec, grade_submission
 from autograder.grading.results import Result
@@ -38,20 +39,6 @@ def example_course(tmp_path: Path) -> CourseRepo:
     return CourseRepo(target, workspace=tmp_path / "workspace")
 
 
-def replace_definition(source: str, name: str, new_source: str) -> str | None:
-    """Swap the top-level `def name`/`class name` in a cell's source; None if it is not there."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return None
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
-            lines = source.splitlines()
-            start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
-            return "\n".join(lines[:start] + new_source.strip("\n").splitlines() + lines[node.end_lineno:])
-    return None
-
-
 def definitions_of(source: str) -> str:
     """The imports, defs, classes and simple assignments of a cell: what a mutation run keeps.
 
@@ -68,21 +55,16 @@ def definitions_of(source: str) -> str:
 
 def variant_notebook(notebook: Path, replacements: dict[str, str], definitions_only: bool) -> bytes:
     nb = nbformat.read(notebook, as_version=4)
-    todo = dict(replacements)
+    missing = [name for name, new in replacements.items() if not replace_definition(nb, name, new)]
+    assert not missing, f"no definition of {sorted(missing)} found in {notebook}"
     kept = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        for name in list(todo):
-            swapped = replace_definition(cell.source, name, todo[name])
-            if swapped is not None:
-                cell.source = swapped
-                del todo[name]
         if definitions_only:
             cell.source = definitions_of(cell.source)
         if cell.source.strip():
             kept.append(cell)
-    assert not todo, f"no definition of {sorted(todo)} found in {notebook}"
     nb.cells = kept
     return nbformat.writes(nb).encode()
 

@@ -9,15 +9,10 @@ import nbformat
 import pytest
 from sqlalchemy import select
 
+from autograder.authoring.definitions import replace_definition
 from autograder.batch.collect import collect
 from autograder.batch.grade_all import CanaryFailed, grade_all, result_path
-from autograder.demo.samples import (
-    HOSTILE_CELLS,
-    MISTAKES,
-    notebook_bytes,
-    replace_definition,
-    solved_notebook,
-)
+from autograder.demo.samples import HOSTILE_CELLS, MISTAKES, notebook_bytes, solved_notebook
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.models import GradeResult, SubmissionRow
 from autograder.gradebook.store import latest_submissions

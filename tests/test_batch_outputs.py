@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from autograder.authoring.definitions import replace_definition
 from autograder.batch.collect import collect
 from autograder.batch.export import write_csv, write_gradescope
 from autograder.batch.feedback import feedback_view, render_feedback, write_feedback
 from autograder.batch.grade_all import grade_all
 from autograder.batch.report import build_report
 from autograder.course import CourseRepo
-from autograder.demo.samples import MISTAKES, notebook_bytes, replace_definition, solved_notebook
+from autograder.demo.samples import MISTAKES, notebook_bytes, solved_notebook
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.grades import compute_grades
 from autograder.gradebook.models import SubmissionRow, now

@@ -11,16 +11,13 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.util
 import signal
-import traceback
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from ..course import CourseRepo
-from ..grading.grade import GradingSpec, grade_submission
-from ..grading.results import Result
-from ..notebook import InvalidNotebook
+from ..grading.grade import GradingSpec, grade_path
 from ..sandbox.launch import Launcher, make_launcher
-from ..submission import load_submission
 
 _spec: GradingSpec | None = None
 _launcher: Launcher | None = None
@@ -38,25 +35,9 @@ def _start(root: str, workspace: str, assignment_id: str, sandbox: str) -> None:
         multiprocessing.util.Finalize(_launcher, close, exitpriority=10)
 
 
-def grade_file(spec: GradingSpec, launcher: Launcher, path: Path, student: str | None) -> Result:
-    """Grade one file; whatever goes wrong ends in a status of the results contract."""
-    base = {"submission": str(path), "student": student, "assignment": spec.assignment_id,
-            "max_score": spec.assignment.max_score}
-    try:
-        submission = load_submission(path)
-    except InvalidNotebook as exc:
-        return Result(**base, status="invalid", message=str(exc))
-    try:
-        return grade_submission(spec, submission, launcher, student)
-    except Exception as exc:  # noqa: BLE001 - the grader's own fault: never a zero
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return Result(**base, sha256=submission.sha256, status="grader-error",
-                      message=f"grader error: {detail}")
-
-
 def grade_in_pool(path: str, student: str | None) -> str:
     assert _spec is not None and _launcher is not None, "pool process not initialised"
-    return grade_file(_spec, _launcher, Path(path), student).model_dump_json()
+    return grade_path(_spec, Path(path), _launcher, student).model_dump_json()
 
 
 def ready() -> bool:
@@ -65,6 +46,9 @@ def ready() -> bool:
 
 
 def make_pool(repo: CourseRepo, assignment_id: str, sandbox: str, workers: int) -> ProcessPoolExecutor:
+    main = sys.modules["__main__"]
+    if not hasattr(main, "__spec__"):  # IPython's __main__ (a TA grading from Jupyter) has none
+        main.__spec__ = None
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start,

@@ -9,21 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..grading.grade import GradingSpec, grade_submission
+from ..grading.grade import GradingSpec, grade_path
 from ..grading.results import Result
-from ..notebook import InvalidNotebook
-from ..submission import load_submission
 from .common import SandboxOption, console, launcher, repo
-
-
-def grade_one(spec: GradingSpec, path: Path, runner, student: str | None = None) -> Result:
-    try:
-        submission = load_submission(path)
-    except InvalidNotebook as exc:
-        return Result(submission=str(path), student=student, assignment=spec.assignment_id,
-                      status="invalid", max_score=spec.assignment.max_score, message=str(exc))
-    student = student or submission.manifest.get("student")
-    return grade_submission(spec, submission, runner, student if isinstance(student, str) else None)
 
 
 def summary_table(results: list[Result]) -> Table:
@@ -55,7 +43,7 @@ def grade_command(
     results = []
     for path in submissions:
         with console.status(f"grading {path.name} ..."):
-            results.append(grade_one(spec, path, runner))
+            results.append(grade_path(spec, path, runner))
     console.print(summary_table(results))
     if json_out is not None:
         payload = [r.model_dump() for r in results]

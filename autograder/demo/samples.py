@@ -16,7 +16,6 @@ with a note. This is an instructor tool: nothing here goes into a student releas
 from __future__ import annotations
 
 import argparse
-import ast
 import csv
 import io
 import json
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import nbformat
 
+from ..authoring.definitions import replace_definition
 from ..authoring.release import student_notebook
 from ..authoring.solutions import BEGIN, END
 from ..course import CourseRepo
@@ -103,24 +103,6 @@ def solved_notebook(repo: CourseRepo, assignment_id: str) -> nbformat.NotebookNo
             lines = solutions[str(cell.get("id"))].splitlines()
             cell.source = "\n".join(line for line in lines if line.strip() not in (BEGIN, END))
     return nb
-
-
-def replace_definition(nb: nbformat.NotebookNode, name: str, new_source: str) -> bool:
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
-                lines = cell.source.splitlines()
-                start = min([node.lineno] + [d.lineno for d in node.decorator_list]) - 1
-                cell.source = "\n".join(lines[:start] + new_source.rstrip("\n").splitlines()
-                                        + lines[node.end_lineno:])
-                return True
-    return False
 
 
 def partial_notebook(repo: CourseRepo, assignment_id: str) -> nbformat.NotebookNode:

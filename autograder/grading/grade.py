@@ -18,7 +18,7 @@ from ..course import AssignmentFiles, CourseRepo
 from ..notebook import InvalidNotebook, code_cells, parse_notebook
 from ..sandbox.launch import Launcher
 from ..sandbox.warmup import ensure_warm
-from ..submission import Submission
+from ..submission import Submission, load_submission
 from ..testing.runner import run_tests
 from ..testing.student import Student
 from .forbidden import forbidden_uses
@@ -82,6 +82,22 @@ def grade_submission(spec: GradingSpec, submission: Submission, launcher: Launch
         return Result(**base, status="grader-error", message=f"grader error: {detail}")
     result.execution_time = round(time.monotonic() - start, 3)
     return result
+
+
+def grade_path(spec: GradingSpec, path: Path, launcher: Launcher,
+               student_id: str | None = None) -> Result:
+    """Grade a file (notebook or zip); an unreadable one is `invalid`, never an exception.
+
+    The student id is the caller's (collect knows it); a zip's manifest only fills it in when the
+    caller has none, as information."""
+    try:
+        submission = load_submission(path)
+    except InvalidNotebook as exc:
+        return Result(submission=str(path), student=student_id, assignment=spec.assignment_id,
+                      status="invalid", max_score=spec.assignment.max_score, message=str(exc))
+    claimed = submission.manifest.get("student")
+    student = student_id or (claimed if isinstance(claimed, str) else None)
+    return grade_submission(spec, submission, launcher, student)
 
 
 def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Result:

@@ -15,7 +15,7 @@ import nbformat
 
 from ..grading.grade import NOTEBOOK_METADATA_KEY, GradingSpec, grade_submission
 from ..grading.results import Result
-from ..notebook import InvalidNotebook, code_cells, parse_notebook
+from ..notebook import InvalidNotebook, code_cells, parse_notebook, read_bytes
 from ..sandbox.launch import NoSandbox
 from ..submission import Submission
 from .released import MANIFEST, ReleasedAssignment, load_release
@@ -74,12 +74,7 @@ def read_student_notebook(path: Path) -> StudentNotebook:
     """Read and identify the notebook; a file that is not an assignment notebook is refused."""
     if path.suffix != ".ipynb":
         raise InvalidNotebook(f"{path}: not a notebook (expected a .ipynb file)")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidNotebook(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InvalidNotebook(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    data = read_bytes(path)
     nb = parse_notebook(data, str(path), MAX_NOTEBOOK_BYTES)
     meta = nb.metadata.get(NOTEBOOK_METADATA_KEY)
     aid = meta.get("assignment") if isinstance(meta, dict) else None
