@@ -69,6 +69,7 @@ def assignment_manifest(repo: CourseRepo, assignment_id: str) -> dict:
         "due": repo.config.deadline(assignment_id).isoformat(),
         "questions": {name: {"points": q.points, "forbidden": q.forbidden}
                       for name, q in a.questions.items()},
+        "limits": repo.config.limits.model_dump(),
     }
 
 
