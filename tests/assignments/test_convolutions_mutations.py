@@ -1,4 +1,4 @@
-"""Quality proof for convolutions: realistic wrong implementations lose points, on the right question.
+"""Quality proof for convolutions: realistic wrong implementations lose points where they should.
 
 Every trap named in the assignment's issue has a mutant (plus a few more common slips). A mutant is
 the reference definition from the source notebook with one edit (`old` -> `new`, checked to apply),
@@ -75,65 +75,81 @@ class AudioCNN(nn.Module):
 
 # id -> (question, replacements, words of which one must appear in a failing test's name/message)
 MUTANTS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
-    # conv1d
-    "flipped_kernel": ("conv1d", edit("conv1d", ("windows, w, optimize", "windows, w[:, :, ::-1], optimize")),
-                       ("flipped",)),
-    "same_extra_zero_left": ("conv1d", edit("conv1d", ("left, right = total // 2, total - total // 2",
-                                                       "left, right = total - total // 2, total // 2")),
-                             ("wrong side", "on the right")),
-    "ignored_dilation": ("conv1d", edit("conv1d", ("k, stride, 0, dilation)", "k, stride)"),
-                                        ("+ dilation * np.arange(k)", "+ np.arange(k)")),
-                         ("dilation",)),
-    "forgotten_bias": ("conv1d", edit("conv1d", ("out = out + np.asarray(b)[None, :, None]", "pass")),
-                       ("bias",)),
-    "true_division": ("conv1d", edit("conv_output_length",
-                                     ("return int((L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1)",
-                                      "return (L + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1")),
-                      ("floor division", "true division")),
-    "missing_plus_one": ("conv1d", edit("conv_output_length", ("// stride + 1)", "// stride)")),
-                         ("+ 1",)),
-    "length_ignores_dilation": ("conv1d", edit("conv_output_length",
-                                               ("- dilation * (kernel_size - 1)", "- (kernel_size - 1)")),
-                                ("dilation",)),
-    "same_with_stride_accepted": ("conv1d", edit("conv1d", (
-        "raise ValueError('padding=\"same\" is only defined for stride=1')", "pass")),
+    # conv1d: conv_output_length, conv1d, convolve1d
+    "flipped_kernel": (
+        "conv1d", edit("conv1d", ("windows, w, optimize", "windows, w[:, :, ::-1], optimize")),
+        ("flipped",)),
+    "same_extra_zero_left": (
+        "conv1d", edit("conv1d", ("left, right = total // 2, total - total // 2",
+                                  "left, right = total - total // 2, total // 2")),
+        ("wrong side", "on the right")),
+    "ignored_dilation": (
+        "conv1d", edit("conv1d", ("k, stride, 0, dilation)", "k, stride)"),
+                       ("+ dilation * np.arange(k)", "+ np.arange(k)")),
+        ("dilation",)),
+    "forgotten_bias": (
+        "conv1d", edit("conv1d", ("out = out + np.asarray(b)[None, :, None]", "pass")),
+        ("bias",)),
+    "true_division": (
+        "conv1d", edit("conv_output_length", ("int((L", "((L"),
+                       ("// stride + 1)", "/ stride + 1)")),
+        ("floor division", "true division")),
+    "missing_plus_one": (
+        "conv1d", edit("conv_output_length", ("// stride + 1)", "// stride)")),
+        ("+ 1",)),
+    "length_ignores_dilation": (
+        "conv1d", edit("conv_output_length",
+                       ("- dilation * (kernel_size - 1)", "- (kernel_size - 1)")),
+        ("dilation",)),
+    "same_with_stride_accepted": (
+        "conv1d", edit("conv1d", (
+            "raise ValueError('padding=\"same\" is only defined for stride=1')", "pass")),
         ("same_needs_stride_one", "same_with_stride_raises")),
-    "convolve_not_flipped": ("conv1d", edit("convolve1d", ("h[::-1][None, None, :]", "h[None, None, :]")),
-                             ("flip",)),
-    "convolve_same_off_by_one": ("conv1d", edit("convolve1d", ("start = (len(h) - 1) // 2",
-                                                               "start = len(h) // 2")),
-                                 ("mode='same'", "'same')")),
+    "convolve_not_flipped": (
+        "conv1d", edit("convolve1d", ("h[::-1][None, None, :]", "h[None, None, :]")),
+        ("flip",)),
+    "convolve_same_off_by_one": (
+        "conv1d", edit("convolve1d", ("start = (len(h) - 1) // 2", "start = len(h) // 2")),
+        ("mode='same'", "'same')")),
     "torch_in_conv1d": ("conv1d", {"conv1d": TORCH_CONV1D}, ("torch may not be used",)),
-    # conv2d
-    "channels_last": ("conv2d", edit("conv2d", ("    return out", "    return np.moveaxis(out, 1, -1)")),
-                      ("channels-last",)),
-    "reversed_stride_pair": ("conv2d", edit("conv2d", ("sh, sw = pair(stride)", "sw, sh = pair(stride)")),
-                             ("wrong order", "reversed")),
-    "conv2d_same_wrong_side": ("conv2d", edit("conv2d", ("(t // 2, t - t // 2)", "(t - t // 2, t // 2)")),
-                               ("wrong side", "on the right")),
-    "conv2d_ignored_dilation": ("conv2d", edit("conv2d", ("dh, dw = pair(dilation)", "dh, dw = 1, 1")),
-                                ("dilation",)),
-    "pool_stride_defaults_to_one": ("conv2d", edit("max_pool2d", (
-        "pair(kernel_size if stride is None else stride)", "pair(1 if stride is None else stride)")),
+    # conv2d: conv2d, max_pool2d
+    "channels_last": (
+        "conv2d", edit("conv2d", ("    return out", "    return np.moveaxis(out, 1, -1)")),
+        ("channels-last",)),
+    "reversed_stride_pair": (
+        "conv2d", edit("conv2d", ("sh, sw = pair(stride)", "sw, sh = pair(stride)")),
+        ("wrong order", "reversed")),
+    "conv2d_same_wrong_side": (
+        "conv2d", edit("conv2d", ("(t // 2, t - t // 2)", "(t - t // 2, t // 2)")),
+        ("wrong side", "on the right")),
+    "conv2d_ignored_dilation": (
+        "conv2d", edit("conv2d", ("dh, dw = pair(dilation)", "dh, dw = 1, 1")),
+        ("dilation",)),
+    "pool_stride_defaults_to_one": (
+        "conv2d", edit("max_pool2d", ("pair(kernel_size if stride is None else stride)",
+                                      "pair(1 if stride is None else stride)")),
         ("defaults to the kernel size", "defaulted to 1")),
     "torch_in_conv2d": ("conv2d", {"conv2d": TORCH_CONV2D}, ("torch may not be used",)),
-    # backward
-    "overwritten_gradient": ("backward", edit("conv1d_backward", ("dxp[:, :, taps] +=", "dxp[:, :, taps] =")),
-                             ("accumulate",)),
-    "averaged_bias_gradient": ("backward", edit("conv1d_backward", ("dout.sum(axis=(0, 2))",
-                                                                    "dout.mean(axis=(0, 2))")),
-                               ("not a mean", "averaged")),
-    "dx_keeps_padding": ("backward", edit("conv1d_backward", ("return dxp[:, :, p:p + length], dw, db",
-                                                              "return dxp, dw, db")),
-                         ("cut the padding off", "expected shape")),
-    "dw_ignores_dilation": ("backward", edit("conv1d_backward", ("dout, xp[:, :, taps]", "dout, xp[:, :, j:j + span:stride]")),
-                            ("dw of",)),
-    # cnn
+    # backward: conv1d_backward
+    "overwritten_gradient": (
+        "backward", edit("conv1d_backward", ("dxp[:, :, taps] +=", "dxp[:, :, taps] =")),
+        ("accumulate",)),
+    "averaged_bias_gradient": (
+        "backward", edit("conv1d_backward", ("dout.sum(axis=(0, 2))", "dout.mean(axis=(0, 2))")),
+        ("not a mean", "averaged")),
+    "dx_keeps_padding": (
+        "backward", edit("conv1d_backward", ("return dxp[:, :, p:p + length], dw, db",
+                                             "return dxp, dw, db")),
+        ("cut the padding off", "expected shape")),
+    "dw_ignores_dilation": (
+        "backward", edit("conv1d_backward", ("dout, xp[:, :, taps]",
+                                             "dout, xp[:, :, j:j + span:stride]")),
+        ("dw of",)),
+    # cnn: AudioCNN, fit_predict
     "cnn_fixed_input_length": ("cnn", {"AudioCNN": FIXED_SIZE_CNN}, ("any T >= 16",)),
-    "cnn_never_trained": ("cnn", edit("fit_predict", ("for _ in range(epochs):", "for _ in range(0):")),
-                          ("accuracy",)),
-    "cnn_float_labels": ("cnn", edit("fit_predict", (".numpy().astype(np.int64)", ".numpy().astype(np.float32)")),
-                         ("integer labels",)),
+    "cnn_never_trained": (
+        "cnn", edit("fit_predict", ("for _ in range(epochs):", "for _ in range(0):")),
+        ("accuracy",)),
 }
 
 

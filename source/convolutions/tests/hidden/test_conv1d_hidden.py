@@ -48,7 +48,8 @@ def test_output_length_random(student):
         expected = F.conv1d(torch.zeros(1, 1, length), torch.zeros(1, 1, k), stride=s, padding=p,
                             dilation=d).shape[-1]
         got = student.conv_output_length(length, k, stride=s, padding=p, dilation=d)
-        assert not isinstance(got, float), f"returned the float {got!r}: {TRUE_DIV}"
+        if isinstance(got, float):
+            raise AssertionError(f"returned the float {got!r}: {TRUE_DIV}")
         assert_scalar(got,
                       expected, kind=int,
                       what=f"conv_output_length({length}, {k}, {s}, {p}, {d})",
@@ -79,7 +80,8 @@ def test_conv1d_bias_large_offset(student):
     rng = np.random.default_rng(104)
     x, w, b = rng.normal(size=(3, 2, 17)), rng.normal(size=(5, 2, 4)), 10 + rng.normal(size=5)
     assert_close(student.conv1d(x, w, b, stride=3), conv_ref(x, w, b, stride=3), rtol=RTOL,
-                 atol=ATOL, what="conv1d with bias, stride 3", traps={NO_BIAS: conv_ref(x, w, stride=3)})
+                 atol=ATOL, what="conv1d with bias, stride 3",
+                 traps={NO_BIAS: conv_ref(x, w, stride=3)})
 
 
 @question("conv1d", weight=1)

@@ -70,6 +70,8 @@ def test_all_gradients_stride_padding_dilation(student):
     what = "conv1d_backward(dout, x, w, stride=2, padding=1, dilation=2)"
     assert_close(dw, rdw, rtol=RTOL, atol=ATOL, what=f"dw of {what}",
                  hint="dw[o, c, k] = sum over n, l of dout[n, o, l] * x_pad[n, c, s*l + d*k]")
-    assert_close(dx, rdx, rtol=RTOL, atol=ATOL, what=f"dx of {what}", hint=NOT_CROPPED)
+    assert_close(dx, rdx, rtol=RTOL, atol=ATOL, what=f"dx of {what}",
+                 hint="accumulate dx_pad[n, c, s*l + d*k] += sum_o dout[n, o, l] * w[o, c, k], "
+                      "then " + NOT_CROPPED)
     assert_close(db, rdb, rtol=RTOL, atol=ATOL, what=f"db of {what}",
                  traps={MEAN_DB: dout.mean(axis=(0, 2))})

@@ -39,7 +39,8 @@ def conv_ref(x, w, b=None, **kwargs):
 def test_conv_output_length(student, L, K, s, p, d):
     expected = (L + 2 * p - d * (K - 1) - 1) // s + 1  # torch's formula (docs of nn.Conv1d)
     got = student.conv_output_length(L, K, stride=s, padding=p, dilation=d)
-    assert not isinstance(got, float), f"conv_output_length returned the float {got!r}: {TRUE_DIV}"
+    if isinstance(got, float):
+        raise AssertionError(f"conv_output_length returned the float {got!r}: {TRUE_DIV}")
     assert_scalar(got, expected, kind=int,
                   what=f"conv_output_length({L}, {K}, stride={s}, padding={p}, dilation={d})",
                   hint="L_out = (L + 2p - d(K-1) - 1) // s + 1",

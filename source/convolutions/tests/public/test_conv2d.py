@@ -51,8 +51,9 @@ def test_conv2d_pairs(student):
     rev = {"stride": (2, 1), "padding": (2, 0), "dilation": (1, 2)}
     assert_close(student.conv2d(x, w, stride=(1, 2), padding=(2, 0), dilation=(1, 2)),
                  conv_ref(x, w, **kw), rtol=RTOL, atol=ATOL,
-                 what="conv2d(x, w, stride=(1, 2), padding=(2, 0), dilation=(1, 2)), x (1, 2, 10, 13)",
-                 hint="every pair is (H, W): apply the first number to axis 2, the second to axis 3",
+                 what="conv2d(x, w, stride=(1, 2), padding=(2, 0), dilation=(1, 2)), "
+                      "x (1, 2, 10, 13)",
+                 hint="every pair is (H, W): the first number is for axis 2, the second for axis 3",
                  traps={REVERSED: conv_ref(x, w, **rev)})
 
 
