@@ -30,12 +30,12 @@ def ready_assignments(repo: CourseRepo, requested: list[str]) -> tuple[list[str]
     """Assignments with a source notebook and a release; and notes on those left out."""
     ready, skipped = [], []
     for aid in requested or [a for a in ASSIGNMENTS if a in repo.config.assignments]:
-        notebook = repo.root / "source" / aid / f"{aid}.ipynb"
-        if notebook.is_file() and repo.release_dir(aid).is_dir():
-            ready.append(aid)
+        missing = [f"{path.relative_to(repo.root)}" for path in (
+            repo.root / "source" / aid / f"{aid}.ipynb", repo.release_dir(aid)) if not path.exists()]
+        if missing:
+            skipped.append(f"{aid} left out: no {' and no '.join(missing)} yet")
         else:
-            skipped.append(f"{aid} left out: needs {notebook.relative_to(repo.root)} and "
-                           f"release/{aid}/")
+            ready.append(aid)
     return ready, skipped
 
 
@@ -43,7 +43,7 @@ def ready_assignments(repo: CourseRepo, requested: list[str]) -> tuple[list[str]
 def bench(
     n: Annotated[int, typer.Option("--n", min=1, help="Submissions per engine and assignment.")] = 8,
     cold_n: Annotated[int, typer.Option(
-        "--cold-n", min=-1, help="Submissions for the cold sandbox (-1: as --n, 0: skip).")] = -1,
+        "--cold-n", min=0, help="Submissions for the cold sandbox, for reference (0: skip).")] = 3,
     workers: Annotated[int, typer.Option(
         "--workers", min=1, help="Most grading processes tried (default: the core count).")]
     = os.cpu_count() or 1,
@@ -69,7 +69,7 @@ def bench(
     if venv is not None and not (venv / "bin" / "nbgrader").exists():
         raise UserError(f"{venv}: no nbgrader here; run `make bench` (it builds this virtualenv) "
                         "or pass --skip-nbgrader")
-    cold = n if cold_n < 0 else cold_n
+    cold = min(cold_n, n)
     notes = [*skipped, f"start: {load_average()}"]
     for aid in aids:
         ensure_warm(repo.config.assignment(aid).warm_modules)
@@ -97,7 +97,9 @@ def bench(
         "s / submission: wall time of one grading as its grading process saw it; subs / min: "
         "N over the timed batch's wall time (all workers, start signal to last result)",
         "overhead: s / submission minus the student's own in-process time (same cells in the "
-        "worker's IPython shell, then ALL tests through LocalTransport; median of 2 warm rounds)",
+        "worker's IPython shell, then ALL tests through LocalTransport; median of the rounds "
+        "after a first one that pays imports and JIT: 2, or 1 when a round takes over 10 s)",
+        f"cold sandbox: {cold} submissions, for reference (--cold-n); warm and nbgrader: {n} (--n)",
         "one-time costs are paid before the clock starts: our warm template per grading process, "
         "nbgrader's own start per batch",
         f"{', '.join(THREAD_VARIABLES[:3])} = 1 for everyone; nbgrader's kernels use our numba "
