@@ -39,6 +39,15 @@ def example_course(tmp_path: Path) -> CourseRepo:
     return CourseRepo(target, workspace=tmp_path / "workspace")
 
 
+def runs_something(node: ast.stmt) -> bool:
+    """An expression statement, or an assignment whose value calls something (demo training)."""
+    if isinstance(node, ast.Expr):
+        return not isinstance(node.value, ast.Constant)
+    if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+        return any(isinstance(n, ast.Call) for n in ast.walk(node.value))
+    return False
+
+
 def definitions_of(source: str) -> str:
     """The imports, defs, classes and simple assignments of a cell: what a mutation run keeps.
 
@@ -48,8 +57,7 @@ def definitions_of(source: str) -> str:
         tree = ast.parse(TransformerManager().transform_cell(source))
     except SyntaxError:
         return ""
-    kept = [n for n in tree.body if isinstance(n, DEFINITION_NODES) and not (
-        isinstance(n, ast.Expr) and not isinstance(n.value, ast.Constant))]
+    kept = [n for n in tree.body if isinstance(n, DEFINITION_NODES) and not runs_something(n)]
     return "\n".join(ast.unparse(n) for n in kept)
 
 

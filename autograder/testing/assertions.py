@@ -105,7 +105,8 @@ def assert_scalar(actual: Any, expected: float, *, rtol: float = 1e-7, atol: flo
         raise AssertionError(_with_hint(
             f"{what}: expected a {kind.__name__}, got {type(actual).__name__}", hint))
     if kind is int and not isinstance(actual, numbers.Integral):
-        raise AssertionError(_with_hint(f"{what}: expected an int, got {actual!r}", hint))
+        trap = _trap_hint(actual, traps, rtol, atol)
+        raise AssertionError(_with_hint(f"{what}: expected an int, got {actual!r}", trap or hint))
     if not np.isclose(actual, expected, rtol=rtol, atol=atol):
         trap = _trap_hint(actual, traps, rtol, atol)
         raise AssertionError(_with_hint(

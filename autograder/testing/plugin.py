@@ -35,6 +35,12 @@ def _visibility(path: Path) -> str:
     return "hidden" if "hidden" in path.parts else "visible"
 
 
+def _without_introspection(message: str) -> str:
+    """`assert ok, "teaching message"`: keep the author's message, drop pytest's `assert ...` dump."""
+    head, sep, _ = message.partition("\nassert ")
+    return head if sep and head.strip() else message
+
+
 def describe_failure(exc: BaseException) -> tuple[str, str]:
     """Status and the message a student may see (for public tests) for a failing test."""
     if isinstance(exc, WorkerLost):
@@ -45,7 +51,7 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
             text += "\n" + exc.student_traceback
         return "error", text[:MAX_MESSAGE]
     if isinstance(exc, AssertionError):
-        return "failed", str(exc)[:MAX_MESSAGE]
+        return "failed", _without_introspection(str(exc))[:MAX_MESSAGE]
     return "failed", f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE]
 
 

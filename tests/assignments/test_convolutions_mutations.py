@@ -9,11 +9,12 @@ or message must name the mistake.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from autograder.authoring.definitions import definition_source
 
 ASSIGNMENT = "convolutions"
 QUESTIONS = ("conv1d", "conv2d", "backward", "cnn")
@@ -22,17 +23,10 @@ NOTEBOOK = Path(__file__).resolve().parents[2] / "source" / ASSIGNMENT / f"{ASSI
 
 def reference_definition(name: str) -> str:
     """The full source of the notebook's top-level `def name` / `class name`."""
-    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
-        if cell.cell_type != "code":
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
-                return ast.get_source_segment(cell.source, node)
-    raise LookupError(name)
+    source = definition_source(nbformat.read(NOTEBOOK, as_version=4), name)
+    if source is None:
+        raise LookupError(name)
+    return source
 
 
 def edit(name: str, *changes: tuple[str, str]) -> dict[str, str]:
