@@ -10,6 +10,7 @@ from autograder.bench.nbgrader_run import NbgraderRun, split_times
 from autograder.bench.ours import Graded, RunResult
 from autograder.bench.report import targets
 from autograder.course import CourseRepo
+from autograder.errors import UserError
 
 
 def test_split_times_separates_startup_from_each_student():
@@ -64,3 +65,8 @@ def test_only_released_assignments_are_benched(example_course: CourseRepo, with_
     assert ready == (["squares"] if with_release else [])
     assert bool(skipped) is not with_release
     assert all("no release/squares yet" in note for note in skipped)
+
+
+def test_an_unknown_assignment_is_a_user_error(example_course: CourseRepo):
+    with pytest.raises(UserError, match="unknown assignment 'nope'"):
+        ready_assignments(example_course, ["nope"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,7 @@ def ready_assignments(repo: CourseRepo, requested: list[str]) -> tuple[list[str]
     """Assignments with a source notebook and a release; and notes on those left out."""
     ready, skipped = [], []
     for aid in requested or [a for a in ASSIGNMENTS if a in repo.config.assignments]:
+        repo.config.assignment(aid)  # an unknown id is the user's mistake: say so
         missing = [f"{path.relative_to(repo.root)}" for path in (
             repo.root / "source" / aid / f"{aid}.ipynb", repo.release_dir(aid)) if not path.exists()]
         if missing:
@@ -71,8 +73,12 @@ def bench(
                         "or pass --skip-nbgrader")
     cold = min(cold_n, n)
     notes = [*skipped, f"start: {load_average()}"]
+    started = time.perf_counter()
     for aid in aids:
         ensure_warm(repo.config.assignment(aid).warm_modules)
+    if time.perf_counter() - started > 1:
+        notes.append(f"our numba cache was built first ({time.perf_counter() - started:.0f} s, "
+                     "once per machine), outside every number")
     steps = 2 + 1 + (workers > 1) + (cold > 0) + (venv is not None)
     results: list[AssignmentBench] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),

@@ -98,9 +98,12 @@ def targets(bench: AssignmentBench, workers: int) -> list[Target]:
     nb = bench.nbgrader
     if best is not None and nb is not None and nb.throughput > 0 and not nb.error:
         ratio = best.throughput / nb.throughput
+        ceiling = ""
+        if student:  # zero overhead, perfect scaling: the student's own code is the limit
+            ceiling = f"; at most {best.workers * 60 / student / nb.throughput:.1f}x possible"
         found.append(Target(aid, f">= {NBGRADER_TARGET:g}x nbgrader's throughput",
                             f"{ratio:.1f}x ({best.throughput:.1f} vs {nb.throughput:.1f} subs/min, "
-                            f"ours with {best.workers} worker{'s' * (best.workers > 1)})",
+                            f"ours with {best.workers} worker{'s' * (best.workers > 1)}{ceiling})",
                             ratio >= NBGRADER_TARGET))
     else:
         found.append(Target(aid, "nbgrader comparison", "not measured", None))
