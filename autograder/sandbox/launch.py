@@ -196,14 +196,19 @@ class Bubblewrap(Launcher):
         for name in SANDBOX_ETC:
             if (Path("/etc") / name).exists():
                 args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-        seen: set[Path] = set()
+        for path in self.bound_paths():
+            args += ["--ro-bind", path, path]
+        return args
+
+    @staticmethod
+    def bound_paths() -> list[str]:
+        """The interpreter, the virtual environment and the autograder package: nothing else."""
+        seen: list[Path] = []
         for prefix in (sys.base_prefix, sys.prefix, _package_root()):
             path = Path(prefix).resolve()
-            if path in seen or any(path.is_relative_to(s) for s in seen) or _is_under_usr(path):
-                continue
-            seen.add(path)
-            args += ["--ro-bind", str(path), str(path)]
-        return args
+            if not any(path.is_relative_to(s) for s in seen) and not _is_under_usr(path):
+                seen.append(path)
+        return [str(p) for p in seen]
 
     def isolation(self) -> list[str]:
         """Namespaces, identity, capabilities and the read-only view of the system."""

@@ -13,6 +13,8 @@ CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 MS_NOSUID = 2
 MS_NODEV = 4
+MS_BIND = 4096
+MS_REC = 16384
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
@@ -46,6 +48,12 @@ def mount_tmpfs(target: str, size_bytes: int) -> None:
     options = f"size={size_bytes},mode=0755".encode()
     _check(_libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
            f"mount tmpfs on {target}")
+
+
+def bind_mount(source: str, target: str) -> None:
+    """A bind mount in our own mount namespace (read-only sources stay read-only: locked)."""
+    _check(_libc.mount(source.encode(), target.encode(), None, MS_BIND | MS_REC, None),
+           f"bind {source} on {target}")
 
 
 def prctl(option: int, value: int) -> None:

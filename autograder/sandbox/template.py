@@ -33,6 +33,7 @@ from .warmup import seed_private_cache
 
 CONTROL_FD_ENV = "AUTOGRADER_CONTROL_FD"
 WARM_ENV = "AUTOGRADER_WARM"
+REBIND_ENV = "AUTOGRADER_REBIND"  # [[kept copy, original path under /tmp], ...]
 DATA_DIR = "/opt/autograder/data"
 HOME = "/tmp/home"
 
@@ -66,6 +67,9 @@ def _run_init(fds: list[int], request: dict[str, Any]) -> None:
     """PID 1 of the submission's namespace: private mounts, limits, then fork the worker."""
     try:
         ns.mount_tmpfs("/tmp", int(request["tmp"]))
+        for kept, original in json.loads(os.environ.get(REBIND_ENV, "[]")):
+            os.makedirs(original, exist_ok=True)  # e.g. a virtualenv that lives under /tmp
+            ns.bind_mount(kept, original)
         os.makedirs(HOME)
         if os.path.isdir(DATA_DIR):
             os.symlink(DATA_DIR, f"{HOME}/data")

@@ -21,10 +21,11 @@ from typing import Any
 
 from .launch import Bubblewrap, Launcher, Limits, Spawned, numba_seed, worker_environment
 from .process import SandboxError
-from .template import CONTROL_FD_ENV, DATA_DIR, HOME, WARM_ENV
+from .template import CONTROL_FD_ENV, DATA_DIR, HOME, REBIND_ENV, WARM_ENV
 from .warmup import SEED_ENV
 
 TMP_BYTES = 512 * 1024 * 1024
+KEEP_DIR = "/opt/autograder/keep"
 
 
 class TemplateWorker(Spawned):
@@ -63,6 +64,11 @@ class WarmBubblewrap(Launcher):
             WARM_ENV: json.dumps(list(warm)), CONTROL_FD_ENV: str(control_fd),
         })
         extra = ["--ro-bind", str(data.resolve()), DATA_DIR] if data else []
+        rebind = [(f"{KEEP_DIR}/{i}", path) for i, path in enumerate(self.cold.bound_paths())
+                  if Path(path).is_relative_to("/tmp")]
+        for kept, original in rebind:  # a worker's private /tmp would hide these: keep a view
+            extra += ["--ro-bind", original, kept]
+        env[REBIND_ENV] = json.dumps(rebind)
         seed = numba_seed()
         if seed is not None:
             extra += ["--ro-bind", str(seed), Bubblewrap.SEED]
