@@ -66,6 +66,8 @@ def _send(ctl: socket.socket, message: dict[str, Any]) -> None:
 def _run_init(fds: list[int], request: dict[str, Any]) -> None:
     """PID 1 of the submission's namespace: private mounts, limits, then fork the worker."""
     try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         ns.mount_tmpfs("/tmp", int(request["tmp"]))
         for kept, original in json.loads(os.environ.get(REBIND_ENV, "[]")):
             os.makedirs(original, exist_ok=True)  # e.g. a virtualenv that lives under /tmp
@@ -126,9 +128,22 @@ def spawn(ctl: socket.socket, fds: list[int], request: dict[str, Any]) -> int:
 
 
 def serve(ctl: socket.socket) -> None:
+    """Answer the grader; a child's exit wakes the loop at once (SIGCHLD through a pipe)."""
     tokens: dict[int, Any] = {}
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_read, False)
+    os.set_blocking(wake_write, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_write)
     while True:
-        ready, _, _ = select.select([ctl], [], [], 0.2)
+        ready, _, _ = select.select([ctl, wake_read], [], [], 5.0)
+        if wake_read in ready:
+            while True:
+                try:
+                    if not os.read(wake_read, 4096):
+                        break
+                except BlockingIOError:
+                    break
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -138,7 +153,7 @@ def serve(ctl: socket.socket) -> None:
                 break
             if pid in tokens:
                 _send(ctl, {"exited": tokens.pop(pid), "code": os.waitstatus_to_exitcode(status)})
-        if not ready:
+        if ctl not in ready:
             continue
         data, fds, _, _ = socket.recv_fds(ctl, 65536, 3)
         if not data:
