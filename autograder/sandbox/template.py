@@ -44,9 +44,18 @@ WARM_CALLS = {
                "    S = np.abs(librosa.stft(x, n_fft=512)) ** 2\n"
                "    librosa.power_to_db(S); librosa.feature.mfcc(y=x, sr=16000, n_fft=512)\n"
                "    librosa.feature.spectral_centroid(y=x, sr=16000)\n",
-    "torch": "import torch\ntorch.set_num_threads(1)\n"
-             "m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU())\n"
-             "m(torch.zeros(1, 1, 8, 8)).sum().backward()\n",
+    # one real training step: the first optimizer step lazily imports torch._dynamo, sympy, ...
+    "torch": "import torch\nfrom torch.utils.data import DataLoader, TensorDataset\n"
+             "torch.set_num_threads(1)\n"
+             "m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.BatchNorm2d(2),\n"
+             "    torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Dropout(0.1), torch.nn.Flatten(),\n"
+             "    torch.nn.Linear(32, 3))\n"
+             "data = DataLoader(TensorDataset(torch.zeros(4, 1, 8, 8), torch.zeros(4).long()), 2)\n"
+             "for opt in (torch.optim.Adam(m.parameters()), torch.optim.SGD(m.parameters(), 0.1)):\n"
+             "    for xb, yb in data:\n"
+             "        opt.zero_grad(); torch.nn.functional.cross_entropy(m(xb), yb).backward()\n"
+             "        opt.step()\n"
+             "m.eval()\nwith torch.no_grad():\n    m(torch.zeros(1, 1, 8, 8)).argmax(1)\n",
 }
 
 
