@@ -73,12 +73,18 @@ class Limits:
 
     def apply(self, sandboxed: bool) -> None:
         """Runs in the child between fork and exec. The process cap only inside the sandbox,
-        where it counts the sandbox user's processes rather than a student's whole desktop."""
-        resource.setrlimit(resource.RLIMIT_AS, (self.memory_bytes, self.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (self.max_file_bytes, self.max_file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        where it counts the sandbox user's processes rather than a student's whole desktop.
+        Outside it (a student's laptop) a limit the system refuses, as macOS does, is skipped."""
+        limits = [(resource.RLIMIT_AS, self.memory_bytes), (resource.RLIMIT_FSIZE, self.max_file_bytes),
+                  (resource.RLIMIT_CORE, 0)]
         if sandboxed:
-            resource.setrlimit(resource.RLIMIT_NPROC, (self.max_processes, self.max_processes))
+            limits.append((resource.RLIMIT_NPROC, self.max_processes))
+        for kind, value in limits:
+            try:
+                resource.setrlimit(kind, (value, value))
+            except (ValueError, OSError):
+                if sandboxed:
+                    raise
 
 
 class Spawned:
