@@ -232,19 +232,31 @@ class Bubblewrap(Launcher):
             "--proc", "/proc", "--dev", "/dev",
         ]
 
-    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
-        env = worker_environment(self.HOME, {"PYTHONPATH": str(Path(_package_root()).parent)})
-        extra = ["--ro-bind", str(data.resolve()), f"{self.HOME}/data"] if data else []
+    def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return worker_environment(self.HOME, {"PYTHONPATH": str(Path(_package_root()).parent),
+                                              **(extra or {})})
+
+    def inputs(self, data: Path | None, data_target: str, env: dict[str, str]) -> list[str]:
+        """Read-only binds of the assignment's data and the trusted numba cache (noted in env)."""
+        binds = ["--ro-bind", str(data.resolve()), data_target] if data else []
         seed = numba_seed()
         if seed is not None:
-            extra += ["--ro-bind", str(seed), self.SEED]
+            binds += ["--ro-bind", str(seed), self.SEED]
             env[SEED_ENV] = self.SEED
-        argv = [self.bwrap or "bwrap", *self.isolation(), "--dir", self.HOME, *extra,
-                "--chdir", self.HOME]
+        return binds
+
+    def argv(self, binds: list[str], env: dict[str, str], module: str) -> list[str]:
+        """The whole bubblewrap command line running `python -m module` inside."""
+        argv = [self.bwrap or "bwrap", *self.isolation(), *binds]
         for key, value in env.items():
             argv += ["--setenv", key, value]
-        argv += [sys.executable, "-m", WORKER_MODULE]
-        return argv, {}, workdir
+        return argv + [sys.executable, "-m", module]
+
+    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
+        env = self.environment()
+        binds = ["--dir", self.HOME, *self.inputs(data, f"{self.HOME}/data", env),
+                 "--chdir", self.HOME]
+        return self.argv(binds, env, WORKER_MODULE), {}, workdir
 
 
 def _package_root() -> str:

@@ -28,14 +28,14 @@ import sys
 from typing import Any
 
 from . import namespaces as ns
-from .launch import Limits
+from .launch import Bubblewrap, Limits
 from .warmup import seed_private_cache
 
 CONTROL_FD_ENV = "AUTOGRADER_CONTROL_FD"
 WARM_ENV = "AUTOGRADER_WARM"
 REBIND_ENV = "AUTOGRADER_REBIND"  # [[kept copy, original path under /tmp], ...]
 DATA_DIR = "/opt/autograder/data"
-HOME = "/tmp/home"
+HOME = Bubblewrap.HOME  # the same home as a cold worker
 
 WARM_CALLS = {
     "librosa": "import numpy as np, librosa\n"

@@ -13,16 +13,14 @@ import os
 import select
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from .launch import Bubblewrap, Launcher, Limits, Spawned, numba_seed, worker_environment
+from .launch import Bubblewrap, Launcher, Limits, Spawned
 from .process import SandboxError
-from .template import CONTROL_FD_ENV, DATA_DIR, HOME, REBIND_ENV, WARM_ENV
-from .warmup import SEED_ENV
+from .template import CONTROL_FD_ENV, DATA_DIR, REBIND_ENV, WARM_ENV
 
 TMP_BYTES = 512 * 1024 * 1024
 KEEP_DIR = "/opt/autograder/keep"
@@ -59,24 +57,15 @@ class WarmBubblewrap(Launcher):
 
     # -- the template -----------------------------------------------------------------------
     def _command(self, data: Path | None, warm: tuple[str, ...], control_fd: int) -> list[str]:
-        env = worker_environment(HOME, {
-            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-            WARM_ENV: json.dumps(list(warm)), CONTROL_FD_ENV: str(control_fd),
-        })
-        extra = ["--ro-bind", str(data.resolve()), DATA_DIR] if data else []
+        env = self.cold.environment({WARM_ENV: json.dumps(list(warm)),
+                                     CONTROL_FD_ENV: str(control_fd)})
+        extra = self.cold.inputs(data, DATA_DIR, env)
         rebind = [(f"{KEEP_DIR}/{i}", path) for i, path in enumerate(self.cold.bound_paths())
                   if Path(path).is_relative_to("/tmp")]
         for kept, original in rebind:  # a worker's private /tmp would hide these: keep a view
             extra += ["--ro-bind", original, kept]
         env[REBIND_ENV] = json.dumps(rebind)
-        seed = numba_seed()
-        if seed is not None:
-            extra += ["--ro-bind", str(seed), Bubblewrap.SEED]
-            env[SEED_ENV] = Bubblewrap.SEED
-        argv = [self.cold.bwrap or "bwrap", *self.cold.isolation(), *extra]
-        for key, value in env.items():
-            argv += ["--setenv", key, value]
-        return argv + [sys.executable, "-m", "autograder.sandbox.template"]
+        return self.cold.argv(extra, env, "autograder.sandbox.template")
 
     def _start(self, data: Path | None, warm: tuple[str, ...]) -> None:
         self.close()
