@@ -1,6 +1,6 @@
 """Autograder for the course "Deep Learning for Audio"."""
 
-from .sandbox.warmup import use_trusted_cache
+from .sandbox.numba_cache import use_trusted_cache
 
 __version__ = "0.1.0"
 

@@ -77,7 +77,7 @@ class Extension(Strict):
     days: Annotated[float, Field(gt=0)]
 
 
-class Limits(Strict):
+class CourseLimits(Strict):
     cell_timeout: Annotated[float, Field(gt=0, description="seconds one cell may run")] = 120.0
     call_timeout: Annotated[float, Field(gt=0, description="seconds one test call may run")] = 60.0
     submission_timeout: Annotated[float, Field(gt=0, description="seconds for everything")] = 900.0
@@ -106,7 +106,7 @@ class GradingConfig(Strict):
     assignments: dict[str, Assignment] = Field(min_length=1)
     late_policy: LatePolicy = LatePolicy()
     extensions: list[Extension] = Field(default_factory=list)
-    limits: Limits = Limits()
+    limits: CourseLimits = CourseLimits()
 
     @model_validator(mode="after")
     def _check(self) -> GradingConfig:
@@ -120,6 +120,17 @@ class GradingConfig(Strict):
             known = ", ".join(self.assignments)
             raise UserError(f"unknown assignment {assignment_id!r} (known: {known})")
         return self.assignments[assignment_id]
+
+    def course_time(self, text: str, what: str) -> datetime:
+        """An ISO date-time a person typed; without an offset it is in the course timezone."""
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise UserError(f"{what}: {text!r} is not a date-time like 2026-11-30T17:00 "
+                            "(optionally with an offset, +01:00)") from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=ZoneInfo(self.course.timezone))
+        return when
 
     def deadline(self, assignment_id: str, student: str | None = None) -> datetime:
         """The deadline as an aware datetime, with the student's extension if any."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -66,6 +66,18 @@ def test_folder_of_notebooks_and_zips(example_course, sessions, tmp_path: Path) 
     assert "whose submission" in aside["squares.ipynb"][0]
     assert aside["squares.ipynb"][1].read_bytes() == good  # set aside, not dropped
     assert aside["squares.ipynb"][1].is_relative_to(example_course.workspace / "rejected")
+
+
+def test_received_at_dates_a_batch(example_course, sessions, tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "alice.ipynb").write_bytes(notebook_bytes(solved_notebook(example_course, "squares")))
+    when = example_course.config.course_time("2026-11-29T17:00", "--received-at")
+    with sessions() as session:
+        collect(example_course, session, "squares", inbox, received_at=when)
+        (row,) = _rows(session)["alice"]
+    assert row.time_source == "given"
+    assert row.submitted_at == when.astimezone(UTC)
 
 
 def test_moodle_download_with_worksheet(example_course, sessions, tmp_path: Path) -> None:

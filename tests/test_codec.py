@@ -13,8 +13,8 @@ import torch
 from autograder.sandbox.channel import Channel
 from autograder.sandbox.codec import (
     CodecError,
+    CodecLimits,
     HandleRef,
-    Limits,
     RemoteException,
     decode,
     dumps_header,
@@ -117,7 +117,7 @@ def test_nan_constants_are_refused_in_headers():
 
 def test_oversized_frames_are_refused_before_reading():
     read_fd, write_fd = os.pipe()
-    channel = Channel(read_fd, write_fd, Limits(max_bytes=1024))
+    channel = Channel(read_fd, write_fd, CodecLimits(max_bytes=1024))
     header = json.dumps({"m": {"id": 1}, "b": [10**9]}).encode()
     os.write(write_fd, struct.pack(">I", len(header)) + header)
     with pytest.raises(CodecError, match="over the limit"):

@@ -57,10 +57,11 @@ def book(example_course):
         yield example_course, session
 
 
-def _submit(session, student: str, when: datetime, sha: str) -> SubmissionRow:
+def _submit(session, student: str, when: datetime, sha: str,
+            time_source: str = "lms-worksheet") -> SubmissionRow:
     upsert_student(session, student)
     row = SubmissionRow(student_id=student, assignment_id="squares", path=f"{student}/{sha}",
-                        file_sha256=sha, submitted_at=when, time_source="collection")
+                        file_sha256=sha, submitted_at=when, time_source=time_source)
     session.add(row)
     session.flush()
     return row
@@ -136,3 +137,19 @@ def test_grader_error_and_ungraded_are_never_zero(book) -> None:
     assert grades["s8"].status == "missing" and grades["s8"].final_score is None
     assert grades["s7"].final_score == 0.0
     assert session.get(Grade, ("s5", "squares")).final_score is None
+
+
+def test_time_of_collection_is_never_charged_as_late(book) -> None:
+    """Collected days after the deadline without a worksheet: the student is not penalised for
+    when the TA happened to collect, and the grade says the time is not trusted."""
+    course, session = book
+    due = course.config.deadline("squares", "s1")
+    row = _submit(session, "s1", due + timedelta(days=3), "7" * 64, time_source="collection")
+    record_result(session, row, _result(course, "graded", {"square": 3, "total": 2}), "f")
+    (grade,) = compute_grades(session, course.config, "squares", "s1")
+    assert grade.late.penalty_percent == 0 and not grade.late.trusted
+    assert grade.final_score == 5
+    given = _submit(session, "s2", due + timedelta(days=3), "8" * 64, time_source="given")
+    record_result(session, given, _result(course, "graded", {"square": 3, "total": 2}), "f")
+    (charged,) = compute_grades(session, course.config, "squares", "s2")
+    assert charged.late.trusted and charged.late.days_late == 3 and charged.final_score < 5

@@ -19,11 +19,11 @@ import yaml
 from autograder.course import CourseRepo
 from autograder.grading.grade import GradingSpec, grade_submission
 from autograder.grading.results import Result
-from autograder.grading.session import Session
+from autograder.grading.run import SubmissionRun
 from autograder.notebook import CodeCell
 from autograder.sandbox.launch import make_launcher
 from autograder.submission import Submission
-from autograder.testing.student import Student
+from autograder.testing.student import StudentProxy
 
 SQUARE = "import numpy as np\ndef square(x):\n    return np.asarray(x, dtype=float) ** 2"
 TOTAL = "def total(x):\n    return float(np.sum(np.asarray(x, dtype=float) ** 2))"
@@ -182,11 +182,11 @@ def test_hidden_tests_course_files_and_environment_are_not_visible(grade, hostil
     assert r.score == 5.0  # the probe costs nothing, and gains nothing
     # Look at what the probe saw, through the engine's own session machinery.
     spec = GradingSpec.from_repo(hostile_course, "squares")
-    session = Session(launcher, [CodeCell(0, "probe", probe)], spec.limits)
+    session = SubmissionRun(launcher, [CodeCell(0, "probe", probe)], spec.limits)
     try:
         outcome = session.run_cells()
         assert outcome[0].status == "ok", outcome
-        student = Student(session)
+        student = StudentProxy(session)
         seen = {name: student.get(name) for name in ("SEEN", "ENV", "REACH", "ENVIRONS", "UID")}
     finally:
         session.close()
@@ -373,10 +373,10 @@ def test_submissions_forked_from_one_template_cannot_reach_each_other(hostile_co
     """Two live workers of one warm template: A cannot read, write, signal or trace B."""
     spec = GradingSpec.from_repo(hostile_course, "squares")
     launcher = make_launcher("bwrap")
-    victim = Session(launcher, [CodeCell(0, "v", "import os\nSECRET = 'b-only-7731'\n"
+    victim = SubmissionRun(launcher, [CodeCell(0, "v", "import os\nSECRET = 'b-only-7731'\n"
                                               "open('/tmp/mine.txt', 'w').write(SECRET)\n"
                                               "PID_SEEN_OUTSIDE = None")], spec.limits)
-    attacker = Session(launcher, [CodeCell(0, "a", (
+    attacker = SubmissionRun(launcher, [CodeCell(0, "a", (
         "import os, signal\nFOUND, SIGNALLED = [], []\n"
         "def heap(pid):\n"
         "    out = b''\n"
@@ -409,10 +409,10 @@ def test_submissions_forked_from_one_template_cannot_reach_each_other(hostile_co
         victim.run_cells()
         attack = attacker.run_cells()
         assert attack[0].status == "ok", attack
-        seen = Student(attacker)
+        seen = StudentProxy(attacker)
         assert seen.get("FOUND") == []
         assert seen.get("SIGNALLED") == []
-        survivor = Student(victim)
+        survivor = StudentProxy(victim)
         assert survivor.evaluate("open('/tmp/mine.txt').read()") == "b-only-7731"
         assert survivor.get("SECRET") == "b-only-7731"
     finally:

@@ -4,8 +4,10 @@ Layout (nbgrader's convention, one folder per attempt so several submissions are
     submitted/<student>/<assignment>/<UTC time>-<hash>/<file>   the original bytes
     submitted/<student>/<assignment>/<UTC time>-<hash>/timestamp.txt
     rejected/<assignment>/<collection time>/<file>              files set aside, with reasons
-The submission time comes from the LMS's grading worksheet when one is given, otherwise it is
-the time of collection; nothing a student wrote (manifest, file dates) counts. Whose submission
+The submission time comes from the LMS's grading worksheet when one is given, else from a time
+the TA states for the whole batch (`--received-at`), else it is the time of collection, which is
+not trusted: no late penalty is charged by it. Nothing a student wrote (manifest, file dates)
+counts. Whose submission
 a file is: the Moodle folder (the LMS knows), else the manifest written by `autograder submit`,
 else the file's name, else the folder it is in. A file from a known student that cannot be read
 is still collected (it grades as `invalid`, with the reason, so the student hears about it).
@@ -100,7 +102,8 @@ def _identify(candidate: Candidate, manifest: dict, assignment_id: str,
 
 
 def collect(repo: CourseRepo, session: Session, assignment_id: str, source: Path,
-            worksheet: Path | None = None) -> CollectReport:
+            worksheet: Path | None = None,
+            received_at: datetime | None = None) -> CollectReport:
     config = repo.config
     ensure_assignment(session, config, assignment_id)
     sheet = read_worksheet(worksheet, config.course.timezone) if worksheet else {}
@@ -142,6 +145,8 @@ def collect(repo: CourseRepo, session: Session, assignment_id: str, source: Path
             continue
         if who.sheet is not None and who.sheet.submitted_at is not None:
             when, time_source = who.sheet.submitted_at, "lms-worksheet"
+        elif received_at is not None:
+            when, time_source = received_at, "given"
         else:
             when, time_source = started, "collection"
             if sheet:

@@ -32,7 +32,7 @@ STATUS_TEXT = {
 
 
 @dataclass
-class TestLine:
+class FeedbackLine:
     name: str
     status: str
     score: float
@@ -46,7 +46,7 @@ class QuestionView:
     score: float | None
     max_score: float
     override_comment: str | None
-    tests: list[TestLine] = field(default_factory=list)
+    tests: list[FeedbackLine] = field(default_factory=list)
     withheld: int = 0  # hidden tests whose pass/fail is shown only after the due date
 
 
@@ -89,7 +89,7 @@ def feedback_view(config: GradingConfig, grade: StudentGrade,
                 view.withheld += 1
                 continue
             output = test["output"] if test["visibility"] == "visible" else ""
-            view.tests.append(TestLine(test["name"], test["status"], test["score"],
+            view.tests.append(FeedbackLine(test["name"], test["status"], test["score"],
                                        test["max_score"], output))
         questions.append(view)
     cell_errors = [(c["index"], c["status"], c["error"]) for c in public["cells"]

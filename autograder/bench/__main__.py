@@ -16,7 +16,7 @@ from rich.text import Text
 from ..course import CourseRepo
 from ..errors import UserError
 from ..sandbox.launch import THREAD_VARIABLES
-from ..sandbox.warmup import cache_dir, ensure_warm
+from ..sandbox.numba_cache import build_numba_cache, cache_dir
 from .measure import AssignmentBench, bench_assignment, load_average
 from .report import print_report
 
@@ -75,7 +75,7 @@ def bench(
     notes = [*skipped, f"start: {load_average()}"]
     started = time.perf_counter()
     for aid in aids:
-        ensure_warm(repo.config.assignment(aid).warm_modules)
+        build_numba_cache(repo.config.assignment(aid).warm_modules)
     if time.perf_counter() - started > 1:
         notes.append(f"our numba cache was built first ({time.perf_counter() - started:.0f} s, "
                      "once per machine), outside every number")
@@ -112,7 +112,7 @@ def bench(
         f"cache dir ({cache_dir()}, NUMBA_CACHE_DIR), warmed for its own librosa first, so "
         "neither side pays librosa's JIT per submission",
         "nbgrader runs each notebook in a fresh Jupyter kernel, with test cells that run the same "
-        "pytest tests in-process (Student(LocalTransport(globals()))); its kernels render the "
+        "pytest tests in-process (StudentProxy(LocalTransport(globals()))); its kernels render the "
         "notebooks' inline plots as Jupyter does, our workers keep plots off-screen (Agg)",
         "self-check: autograder.student.timing.time_check, the first check() in a fresh process",
     ]

@@ -23,12 +23,12 @@ from pathlib import Path
 from ..course import CourseRepo
 from ..grading.grade import GradingSpec
 from ..notebook import code_cells, read_notebook
-from ..sandbox.warmup import use_trusted_cache
+from ..sandbox.numba_cache import use_trusted_cache
 from ..sandbox.worker import make_shell
 from ..student.timing import time_check
 from ..testing.local import LocalTransport
 from ..testing.runner import run_tests
-from ..testing.student import Student
+from ..testing.student import StudentProxy
 
 LONG_ROUND = 10.0  # seconds
 
@@ -44,7 +44,7 @@ def run_once(spec: GradingSpec, notebook: Path) -> dict[str, float | int]:
         for cell in cells:
             shell.run_cell(cell.source, store_history=False, silent=True)
         cells_done = time.perf_counter()
-        student = Student(LocalTransport(shell.user_ns), call_timeout=None)
+        student = StudentProxy(LocalTransport(shell.user_ns), call_timeout=None)
         outcomes = run_tests(spec.test_dirs, spec.tests_root, student, spec.forbidden)
         tests_done = time.perf_counter()
     return {"cells": cells_done - start, "tests": tests_done - cells_done,

@@ -4,7 +4,7 @@ The source notebook becomes an nbgrader source notebook: every code cell holding
 `### BEGIN SOLUTION` region is an autograded answer cell, and one locked autograder test cell per
 question (worth the question's points) is appended. A test cell runs that question's public and
 hidden tests in the kernel, the way self-check does: pytest on the same test files, the `student`
-fixture an in-process `Student(LocalTransport(globals()))`. So nbgrader executes the same cells
+fixture an in-process `StudentProxy(LocalTransport(globals()))`. So nbgrader executes the same cells
 and the same test calls as we do, only inside the student's kernel.
 
 This is for the benchmark only: the course lives in a temporary folder and names the hidden tests
@@ -37,10 +37,10 @@ from pathlib import Path as _Path
 
 from autograder.testing.local import LocalTransport as _LocalTransport
 from autograder.testing.runner import run_tests as _run_tests
-from autograder.testing.student import Student as _Student
+from autograder.testing.student import StudentProxy
 
 _outcomes = _run_tests([_Path(p) for p in {files!r}], _Path({root!r}),
-                       _Student(_LocalTransport(globals()), call_timeout=None),
+                       StudentProxy(_LocalTransport(globals()), call_timeout=None),
                        {forbidden!r}, questions={{{question!r}}})
 _failed = [o.info.name for o in _outcomes if o.status != "passed"]
 assert _outcomes and not _failed, f"failed: {{_failed}}"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..sandbox.launch import THREAD_VARIABLES
-from ..sandbox.warmup import WARM_LIBROSA, cache_dir
+from ..sandbox.numba_cache import WARM_LIBROSA, cache_dir
 from .nbgrader_course import NbgraderCourse
 
 STUDENT_LINE = "Creating/updating student with ID"

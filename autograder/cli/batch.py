@@ -51,16 +51,23 @@ def collect_command(
     path: Annotated[Path, typer.Argument(help="folder, notebook, submission zip or Moodle zip")],
     worksheet: Annotated[Path | None, typer.Option(
         "--worksheet", help="Moodle grading worksheet CSV: the trusted submission times")] = None,
+    received_at: Annotated[str | None, typer.Option(
+        "--received-at", help="submission time for files the worksheet does not date, e.g. "
+        "2026-11-30T17:00 (course timezone unless an offset is given)")] = None,
     workspace: Path | None = WorkspaceOption, db: str | None = DbOption,
 ) -> None:
     """Copy submissions into the workspace (submitted/<student>/<assignment>/), untouched.
+
+    Without a worksheet or --received-at, the time of collection is not a trusted submission
+    time: no late penalty is charged, and the gradebook says so.
 
     Example: autograder collect gradient_descent ~/Downloads/moodle.zip --worksheet grades.csv
     """
     course, sessions = _open(workspace, db)
     course.config.assignment(assignment)
+    when = course.config.course_time(received_at, "--received-at") if received_at else None
     with sessions() as session, console.status(f"collecting {path} ..."):
-        report = collect(course, session, assignment, path, worksheet)
+        report = collect(course, session, assignment, path, worksheet, when)
     console.print(f"collected [bold]{len(report.collected)}[/] submission(s) of {assignment} "
                   f"into {_where(course, course.workspace / 'submitted')}")
     if report.duplicates:

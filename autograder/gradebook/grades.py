@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..config import GradingConfig
 from ..grading.results import Result
-from .late import Lateness, lateness
+from .late import TRUSTED_TIME_SOURCES, UNTRUSTED, Lateness, lateness
 from .models import Grade, Override, Student, SubmissionRow, now
 from .store import ensure_assignment, latest_submissions, overrides, submissions
 
@@ -77,14 +77,24 @@ def compute_grades(session: Session, config: GradingConfig, assignment_id: str,
         known = status not in UNKNOWN
         raw = result.score if known and result else None
         adjusted = (round(sum(q.score or 0.0 for q in questions.values()), 6) if known else None)
-        late = (lateness(config.late_policy, submission.submitted_at,
-                         config.deadline(assignment_id, person.id))
-                if submission is not None else Lateness(0, 0.0))
+        late = _lateness(config, assignment_id, person.id, submission)
         final = late.apply(adjusted) if adjusted is not None else None
         grades.append(StudentGrade(person, assignment_id, submission, result, status, questions,
                                    raw, adjusted, late, final, spec.max_score,
                                    counts.get(person.id, 0)))
     return grades
+
+
+def _lateness(config: GradingConfig, assignment_id: str, student: str,
+              submission: SubmissionRow | None) -> Lateness:
+    """Only a trusted time is charged: the time of collection says nothing about when a student
+    submitted, so a submission known only by it is never penalised (and is flagged instead)."""
+    if submission is None:
+        return Lateness(0, 0.0)
+    if submission.time_source not in TRUSTED_TIME_SOURCES:
+        return UNTRUSTED
+    return lateness(config.late_policy, submission.submitted_at,
+                    config.deadline(assignment_id, student))
 
 
 def refresh_grades(session: Session, config: GradingConfig,

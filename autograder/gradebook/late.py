@@ -13,9 +13,14 @@ from ..config import LatePolicy
 class Lateness:
     days_late: int  # whole days, rounded up, after the grace period
     penalty_percent: float
+    trusted: bool = True  # False: no trusted submission time, so no penalty was charged
 
     def apply(self, score: float) -> float:
         return round(score * (1 - self.penalty_percent / 100), 6)
+
+
+UNTRUSTED = Lateness(0, 0.0, trusted=False)
+TRUSTED_TIME_SOURCES = ("lms-worksheet", "given")  # the LMS's record, or a time the TA stated
 
 
 def lateness(policy: LatePolicy, submitted_at: datetime, deadline: datetime) -> Lateness:

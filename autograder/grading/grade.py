@@ -12,19 +12,18 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Assignment
-from ..config import Limits as CourseLimits
+from ..config import Assignment, CourseLimits
 from ..course import AssignmentFiles, CourseRepo
 from ..notebook import InvalidNotebook, code_cells, parse_notebook
 from ..sandbox.launch import Launcher
-from ..sandbox.warmup import ensure_warm
+from ..sandbox.numba_cache import build_numba_cache
 from ..submission import Submission, load_submission
 from ..testing.runner import run_tests
-from ..testing.student import Student
+from ..testing.student import StudentProxy
 from .forbidden import forbidden_uses
 from .results import CellResult, Result
+from .run import SubmissionRun
 from .scoring import score_tests
-from .session import Session
 
 NOTEBOOK_METADATA_KEY = "autograder"
 
@@ -101,11 +100,11 @@ def grade_path(spec: GradingSpec, path: Path, launcher: Launcher,
 
 
 def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Result:
-    ensure_warm(spec.assignment.warm_modules)
+    build_numba_cache(spec.assignment.warm_modules)
     cells = code_cells(nb)
-    session = Session(launcher, cells, spec.limits, spec.data,
+    session = SubmissionRun(launcher, cells, spec.limits, spec.data,
                       tuple(spec.assignment.warm_modules))
-    student = Student(session, call_timeout=spec.limits.call_timeout)
+    student = StudentProxy(session, call_timeout=spec.limits.call_timeout)
     all_forbidden = {m for q in spec.assignment.questions.values() for m in q.forbidden}
     student.static_uses = forbidden_uses((c.source for c in cells), all_forbidden)
     try:

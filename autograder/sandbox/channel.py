@@ -12,7 +12,7 @@ import struct
 import time
 from typing import Any
 
-from .codec import DEFAULT_LIMITS, CodecError, Limits, dumps_header, loads_header
+from .codec import DEFAULT_LIMITS, CodecError, CodecLimits, dumps_header, loads_header
 
 MAX_HEADER = 64 * 1024 * 1024
 
@@ -26,7 +26,7 @@ class ChannelTimeout(Exception):
 
 
 class Channel:
-    def __init__(self, read_fd: int, write_fd: int, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, read_fd: int, write_fd: int, limits: CodecLimits = DEFAULT_LIMITS) -> None:
         self.read_fd = read_fd
         self.write_fd = write_fd
         self.limits = limits

@@ -28,7 +28,7 @@ class CodecError(ValueError):
 
 
 @dataclass(frozen=True)
-class Limits:
+class CodecLimits:
     """Bounds on one message; checked before anything is allocated."""
 
     max_bytes: int = 512 * 1024 * 1024
@@ -38,7 +38,7 @@ class Limits:
     max_int_digits: int = 4000
 
 
-DEFAULT_LIMITS = Limits()
+DEFAULT_LIMITS = CodecLimits()
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class Encoder:
     def __init__(
         self,
         fallback: Callable[[Any], HandleRef | CallbackRef] | None = None,
-        limits: Limits = DEFAULT_LIMITS,
+        limits: CodecLimits = DEFAULT_LIMITS,
     ) -> None:
         self.fallback = fallback
         self.limits = limits
@@ -208,7 +208,7 @@ _BASE_CONVERTERS: list[tuple[type, Callable[[Any], Any]]] = [
 ]
 
 def encode(value: Any, fallback: Callable[[Any], Any] | None = None,
-           limits: Limits = DEFAULT_LIMITS) -> Encoded:
+           limits: CodecLimits = DEFAULT_LIMITS) -> Encoded:
     return Encoder(fallback, limits).encode(value)
 
 
@@ -220,7 +220,7 @@ class Decoder:
         buffers: list[bytes],
         on_handle: Callable[[int], Any] | None = None,
         on_callback: Callable[[int], Any] | None = None,
-        limits: Limits = DEFAULT_LIMITS,
+        limits: CodecLimits = DEFAULT_LIMITS,
     ) -> None:
         self.buffers = buffers
         self.on_handle = on_handle

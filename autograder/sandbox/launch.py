@@ -23,7 +23,7 @@ from pathlib import Path
 import autograder
 
 from ..errors import UserError
-from .warmup import COMPLETE, SEED_ENV, cache_dir
+from .numba_cache import COMPLETE, SEED_ENV, cache_dir
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS")
@@ -64,7 +64,7 @@ def worker_environment(home: str, extra: dict[str, str] | None = None) -> dict[s
 
 
 @dataclass(frozen=True)
-class Limits:
+class ResourceLimits:
     """Resource limits applied to the worker process (inherited by everything it starts)."""
 
     memory_bytes: int
@@ -144,7 +144,7 @@ class Launcher:
     name = "abstract"
     sandboxed = False
 
-    def spawn(self, data: Path | None, limits: Limits, warm: tuple[str, ...] = ()) -> Spawned:
+    def spawn(self, data: Path | None, limits: ResourceLimits, warm: tuple[str, ...] = ()) -> Spawned:
         """Start a worker; `warm` names modules a warm launcher imports ahead (others ignore it)."""
         workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
         argv, env, cwd = self.command(workdir, data)
@@ -275,7 +275,7 @@ def make_launcher(kind: str) -> Launcher:
     if kind == "bwrap-cold":
         return Bubblewrap()
     if kind == "bwrap":
-        from .warm import WarmBubblewrap
+        from .template_launcher import TemplateLauncher
 
-        return WarmBubblewrap()
+        return TemplateLauncher()
     raise UserError(f"unknown sandbox {kind!r}: use bwrap, bwrap-cold or none")

@@ -17,7 +17,7 @@ from typing import Any
 from ..testing.student import CallbackServer, WorkerLost
 from .channel import Channel, ChannelClosed, ChannelTimeout
 from .codec import CodecError, Encoded
-from .launch import Launcher, Limits, Spawned
+from .launch import Launcher, ResourceLimits, Spawned
 
 MEMORY_SIGNS = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory", b"out of memory")
 
@@ -61,7 +61,7 @@ class OutputSink:
 
 
 class WorkerProcess:
-    def __init__(self, launcher: Launcher, limits: Limits, output: OutputSink,
+    def __init__(self, launcher: Launcher, limits: ResourceLimits, output: OutputSink,
                  data: Path | None = None, warm: tuple[str, ...] = (),
                  startup_timeout: float = 180.0) -> None:
         self.launcher = launcher

@@ -28,8 +28,8 @@ import sys
 from typing import Any
 
 from . import namespaces as ns
-from .launch import Bubblewrap, Limits
-from .warmup import seed_private_cache
+from .launch import Bubblewrap, ResourceLimits
+from .numba_cache import seed_private_cache
 
 CONTROL_FD_ENV = "AUTOGRADER_CONTROL_FD"
 WARM_ENV = "AUTOGRADER_WARM"
@@ -93,7 +93,7 @@ def _run_init(fds: list[int], request: dict[str, Any]) -> None:
             for target, fd in enumerate(fds):
                 os.dup2(fd, target)
             os.closerange(3, 65536)
-            Limits(int(request["memory"]), int(request["nproc"]), int(request["fsize"])).apply(True)
+            ResourceLimits(int(request["memory"]), int(request["nproc"]), int(request["fsize"])).apply(True)
             from .worker import main
 
             main()

@@ -15,7 +15,7 @@ from typing import Any
 from .channel import Channel, ChannelClosed
 from .codec import CodecError, Decoder, RemoteException, encode
 from .host import Host, describe_exception
-from .warmup import seed_private_cache
+from .numba_cache import seed_private_cache
 
 
 def _no_input(*_: Any, **__: Any) -> str:

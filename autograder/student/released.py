@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..config import Assignment, Limits
+from ..config import Assignment, CourseLimits
 from ..errors import UserError
 
 MANIFEST = "assignment.json"
@@ -31,7 +31,7 @@ class ReleasedAssignment:
     id: str
     folder: Path
     assignment: Assignment
-    limits: Limits
+    limits: CourseLimits
 
     @property
     def tests_root(self) -> Path:
@@ -85,7 +85,7 @@ def load_release(folder: Path, expected: str | None = None) -> ReleasedAssignmen
     fields = {key: data[key] for key in ("title", "due", "questions") if key in data}
     try:
         assignment = Assignment.model_validate(fields)
-        limits = Limits.model_validate(data.get("limits") or {})
+        limits = CourseLimits.model_validate(data.get("limits") or {})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"

@@ -39,14 +39,14 @@ def friendly(message: str) -> str:
 
 
 @dataclass(frozen=True)
-class TestLine:
+class CheckLine:
     name: str
     question: str
     status: str  # passed | failed | error
     message: str = ""
 
     @classmethod
-    def from_outcome(cls, outcome: TestOutcome) -> TestLine:
+    def from_outcome(cls, outcome: TestOutcome) -> CheckLine:
         name = outcome.info.name.removeprefix("public/")
         return cls(name, outcome.info.question or "", outcome.status, friendly(outcome.message))
 
@@ -65,7 +65,7 @@ class CheckReport:
 
     assignment: str
     scope: str  # a question name, or ALL
-    tests: list[TestLine] = field(default_factory=list)
+    tests: list[CheckLine] = field(default_factory=list)
     problem: str = ""  # set when nothing could be checked (unknown question, no release folder)
     note: str = PUBLIC_ONLY
 

@@ -26,9 +26,9 @@ from typing import Any
 from ..errors import UserError
 from ..testing.local import LocalTransport
 from ..testing.runner import run_tests
-from ..testing.student import Student
+from ..testing.student import StudentProxy
 from .released import ReleasedAssignment, find_release
-from .report import ALL, CheckReport, TestLine
+from .report import ALL, CheckLine, CheckReport
 
 GRADING_NOTE = "self-check is switched off while the notebook is being graded"
 
@@ -83,13 +83,13 @@ class SelfCheck:
 
     def _run(self, scope: str, questions: set[str] | None) -> CheckReport:
         assert self.release is not None
-        student = Student(LocalTransport(self.namespace), call_timeout=None)
+        student = StudentProxy(LocalTransport(self.namespace), call_timeout=None)
         try:
             outcomes = run_tests([self.release.public_tests], self.release.tests_root, student,
                                  self.release.forbidden, questions=questions)
         except UserError as exc:
             return CheckReport(self.assignment_id, scope, problem=str(exc))
-        return CheckReport(self.assignment_id, scope, [TestLine.from_outcome(o) for o in outcomes])
+        return CheckReport(self.assignment_id, scope, [CheckLine.from_outcome(o) for o in outcomes])
 
 
 def _graded_noop(*_: object, **__: object) -> None:

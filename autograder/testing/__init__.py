@@ -18,7 +18,7 @@ from __future__ import annotations
 import pytest
 
 from .assertions import assert_close, assert_scalar, assert_unchanged
-from .student import ForbiddenCallError, Handle, MissingName, Student, StudentError
+from .student import ForbiddenCallError, Handle, MissingName, StudentError, StudentProxy
 
 
 def question(name: str, weight: float = 1.0) -> pytest.MarkDecorator:
@@ -30,7 +30,7 @@ __all__ = [
     "ForbiddenCallError",
     "Handle",
     "MissingName",
-    "Student",
+    "StudentProxy",
     "StudentError",
     "assert_close",
     "assert_scalar",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .student import Student, StudentError, WorkerLost
+from .student import StudentError, StudentProxy, WorkerLost
 
 MAX_MESSAGE = 4000
 
@@ -58,7 +58,7 @@ def describe_failure(exc: BaseException) -> tuple[str, str]:
 class GradingPlugin:
     """Provides the `student` fixture and records one outcome per test."""
 
-    def __init__(self, rootdir: Path, student: Student | None = None,
+    def __init__(self, rootdir: Path, student: StudentProxy | None = None,
                  forbidden: dict[str, list[str]] | None = None,
                  recover: Callable[[WorkerLost], None] | None = None,
                  questions: set[str] | None = None) -> None:
@@ -73,7 +73,7 @@ class GradingPlugin:
         self.stopped: str | None = None
 
     @pytest.fixture(name="student")
-    def student_fixture(self) -> Student:
+    def student_fixture(self) -> StudentProxy:
         if self.student is None:
             raise RuntimeError("no student notebook is attached to this test run")
         return self.student

@@ -10,7 +10,7 @@ import pytest
 
 from ..errors import UserError
 from .plugin import GradingPlugin, TestInfo, TestOutcome
-from .student import Student, WorkerLost
+from .student import StudentProxy, WorkerLost
 
 
 def _pytest_args(paths: Sequence[Path], rootdir: Path, collect_only: bool) -> list[str]:
@@ -44,7 +44,7 @@ def collect_tests(paths: Sequence[Path], rootdir: Path) -> list[TestInfo]:
     return list(plugin.infos.values())
 
 
-def run_tests(paths: Sequence[Path], rootdir: Path, student: Student,
+def run_tests(paths: Sequence[Path], rootdir: Path, student: StudentProxy,
               forbidden: dict[str, list[str]] | None = None,
               recover: Callable[[WorkerLost], None] | None = None,
               questions: set[str] | None = None) -> list[TestOutcome]:

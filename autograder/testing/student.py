@@ -75,7 +75,7 @@ class Transport(Protocol):
 CallbackServer = Callable[[int, Any, list[bytes]], Encoded]
 
 
-class Student:
+class StudentProxy:
     """Proxy to the student's namespace. Attribute access gives callables: `student.stft(...)`."""
 
     def __init__(self, transport: Transport, call_timeout: float | None = 60.0) -> None:
@@ -191,7 +191,7 @@ class Student:
 class Function:
     """A callable that forwards to a name (or a handle's attribute) in the student's namespace."""
 
-    def __init__(self, student: Student, target: dict[str, Any], label: str) -> None:
+    def __init__(self, student: StudentProxy, target: dict[str, Any], label: str) -> None:
         self._student = student
         self._target = target
         self._label = label
@@ -206,7 +206,7 @@ class Function:
 class Handle:
     """An object that stays in the student's process; attributes and calls go back there."""
 
-    def __init__(self, student: Student, ref: int) -> None:
+    def __init__(self, student: StudentProxy, ref: int) -> None:
         self._student = student
         self._ref = ref
 

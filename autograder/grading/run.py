@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Limits as CourseLimits
+from ..config import CourseLimits
 from ..notebook import CodeCell
 from ..sandbox.codec import Decoder, Encoded, RemoteException, encode
-from ..sandbox.launch import Launcher, Limits
+from ..sandbox.launch import Launcher, ResourceLimits
 from ..sandbox.process import OutputSink, WorkerProcess
 from ..testing.student import CallbackServer, WorkerLost
 
@@ -29,7 +29,7 @@ class CellOutcome:
 
 
 @dataclass
-class Session:
+class SubmissionRun:
     launcher: Launcher
     cells: list[CodeCell]
     limits: CourseLimits
@@ -98,7 +98,7 @@ class Session:
 
     # -- workers ---------------------------------------------------------------------------------
     def _start(self, upto: int) -> None:
-        self.worker = WorkerProcess(self.launcher, Limits(self.limits.memory_mb * 1024 * 1024),
+        self.worker = WorkerProcess(self.launcher, ResourceLimits(self.limits.memory_mb * 1024 * 1024),
                                     self.output, self.data, self.warm)
         self.worker.start()
         for position, cell in enumerate(self.cells[:upto]):

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .launch import Bubblewrap, Launcher, Limits, Spawned
+from .launch import Bubblewrap, Launcher, ResourceLimits, Spawned
 from .process import SandboxError
 from .template import CONTROL_FD_ENV, DATA_DIR, REBIND_ENV, WARM_ENV
 
@@ -27,7 +27,7 @@ KEEP_DIR = "/opt/autograder/keep"
 
 
 class TemplateWorker(Spawned):
-    def __init__(self, launcher: WarmBubblewrap, token: int, fds: tuple[int, int, int]) -> None:
+    def __init__(self, launcher: TemplateLauncher, token: int, fds: tuple[int, int, int]) -> None:
         super().__init__(*fds)
         self.launcher = launcher
         self.token = token
@@ -39,7 +39,7 @@ class TemplateWorker(Spawned):
         self.launcher.kill(self.token)
 
 
-class WarmBubblewrap(Launcher):
+class TemplateLauncher(Launcher):
     name = "bwrap"
     sandboxed = True
 
@@ -111,7 +111,7 @@ class WarmBubblewrap(Launcher):
         return None
 
     # -- the launcher contract ----------------------------------------------------------------
-    def spawn(self, data: Path | None, limits: Limits, warm: tuple[str, ...] = ()) -> Spawned:
+    def spawn(self, data: Path | None, limits: ResourceLimits, warm: tuple[str, ...] = ()) -> Spawned:
         key = (data, tuple(warm))
         if self.key != key or self.proc is None or self.proc.poll() is not None:
             self._start(data, tuple(warm))

@@ -41,7 +41,7 @@ def use_trusted_cache() -> None:
         os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir()))
 
 
-def ensure_warm(modules: list[str]) -> Path | None:
+def build_numba_cache(modules: list[str]) -> Path | None:
     """Build the cache for `modules` in a trusted subprocess if it is not there yet."""
     if "librosa" not in modules:
         return None
