@@ -6,19 +6,35 @@ validates, and a mistake becomes one line naming the file, the key and the probl
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import UserError
+from .strict_yaml import load_yaml
 
 MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+DATE_TIME_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+DATE_TIME_FORMAT = "YYYY-MM-DD HH:MM (e.g. 2026-11-30 23:59, optionally with an offset: +01:00)"
+
+
+def parse_date_time(value: object) -> object:
+    """A date-time as people write it in YAML; an impossible or misshapen one says why."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        if DATE_TIME_SHAPE.match(text):
+            raise ValueError(f"{text!r} is not a real date-time: {exc}") from None
+        raise ValueError(f"{text!r} is not a date-time; expected {DATE_TIME_FORMAT}") from None
 
 
 class Strict(BaseModel):
@@ -50,6 +66,8 @@ class Assignment(Strict):
         "hidden", description="when students may see hidden tests' pass/fail")
     warm_modules: list[str] = Field(
         default_factory=list, description="modules the warm template imports before forking")
+
+    _due = field_validator("due", mode="before")(parse_date_time)
 
     @field_validator("questions")
     @classmethod
@@ -110,9 +128,10 @@ class GradingConfig(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> GradingConfig:
-        for ext in self.extensions:
+        for i, ext in enumerate(self.extensions):
             if ext.assignment not in self.assignments:
-                raise ValueError(f"extension names unknown assignment {ext.assignment!r}")
+                raise ValueError(f"extensions[{i}].assignment: unknown assignment "
+                                 f"{ext.assignment!r}{did_you_mean(ext.assignment, self.assignments)}")
         return self
 
     def assignment(self, assignment_id: str) -> Assignment:
@@ -143,17 +162,60 @@ class GradingConfig(Strict):
         return due
 
 
+def did_you_mean(word: str, choices) -> str:
+    """' (did you mean 'x'?)' for the closest of `choices`, or a list of them when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (known: {', '.join(choices)})" if choices else ""
+
+
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys the schema allows at `loc`, to suggest one in place of an unknown key."""
+    node: object = model
+    for part in loc:
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(str(part))
+            if field is None:
+                return []
+            node = field.annotation
+        else:
+            args = get_args(node)  # dict[str, X] or list[X]: step over the key or index
+            if not args:
+                return []
+            node = args[-1]
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return list(node.model_fields)
+    return []
+
+
 def _location(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
+    """`assignments.a1.due`, `extensions[2].days`: how a person finds the key in the file."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
 
 
-def _message(error: dict) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown key"
-    if error["type"] == "missing":
-        return "required key is missing"
-    msg = error["msg"]
-    return msg.removeprefix("Value error, ")
+def validation_message(exc: ValidationError, model: type[BaseModel]) -> str:
+    """The first problem of a validation error as `key: problem`, on one line.
+
+    An unknown key comes first: a misspelt key is also reported as a missing one, and the
+    misspelling is what the person has to fix.
+    """
+    errors = exc.errors()
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc = tuple(first["loc"])
+    if first["type"] == "extra_forbidden":
+        problem = "unknown key" + did_you_mean(str(loc[-1]), _known_keys(model, loc[:-1]))
+    elif first["type"] == "missing":
+        problem = "required key is missing"
+    else:
+        problem = first["msg"].removeprefix("Value error, ")
+    where = f"{_location(loc)}: " if loc else ""
+    more = len(errors) - 1
+    extra = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{where}{problem}{extra}"
 
 
 def load_config(path: Path) -> GradingConfig:
@@ -164,18 +226,10 @@ def load_config(path: Path) -> GradingConfig:
         raise UserError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot be read: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UserError(f"{path}{where}: not valid YAML: {problem}") from None
+    data = load_yaml(path, text)
     if not isinstance(data, dict):
         raise UserError(f"{path}: expected a mapping of settings at the top level")
     try:
         return GradingConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        extra = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-        raise UserError(f"{path}: {_location(first['loc'])}: {_message(first)}{extra}") from None
+        raise UserError(f"{path}: {validation_message(exc, GradingConfig)}") from None

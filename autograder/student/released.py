@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..config import Assignment, CourseLimits
+from ..config import Assignment, CourseLimits, validation_message
 from ..errors import UserError
 
 MANIFEST = "assignment.json"
@@ -87,9 +87,8 @@ def load_release(folder: Path, expected: str | None = None) -> ReleasedAssignmen
         assignment = Assignment.model_validate(fields)
         limits = CourseLimits.model_validate(data.get("limits") or {})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise UserError(f"{path}: {where}: {first['msg']}") from None
+        model = CourseLimits if exc.title == CourseLimits.__name__ else Assignment
+        raise UserError(f"{path}: {validation_message(exc, model)}") from None
     if not (folder / "tests" / "public").is_dir():
         raise UserError(f"{folder}: tests/public/ is missing; download the release folder again")
     return ReleasedAssignment(aid, folder, assignment, limits)
