@@ -1,7 +1,8 @@
 """The course's own assignments through the real engine: solutions full marks, stubs zero.
 
 Runs `validate` with the default sandbox (warm template in bubblewrap), so each reference is
-graded exactly as a student's submission would be.
+graded exactly as a student's submission would be. The assignments are those of
+grading_config.yaml, so an assignment added there is validated by CI without editing this file.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from autograder.authoring.validate import validate
-from autograder.course import CourseRepo
+from autograder.config import load_config
+from autograder.course import CONFIG_NAME, CourseRepo
 from autograder.sandbox.launch import make_launcher
 
 ROOT = Path(__file__).resolve().parents[1]
-COURSE = ["gradient_descent", "spectrogram_features", "convolutions"]
+COURSE = list(load_config(ROOT / CONFIG_NAME).assignments)
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,6 @@ from ..sandbox.numba_cache import build_numba_cache, cache_dir
 from .measure import AssignmentBench, bench_assignment, load_average
 from .report import print_report
 
-ASSIGNMENTS = ("gradient_descent", "spectrogram_features", "convolutions")
 console = Console()
 if not console.is_terminal:  # `make bench > file`: wide enough for the tables
     console = Console(width=110)
@@ -30,7 +29,7 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 def ready_assignments(repo: CourseRepo, requested: list[str]) -> tuple[list[str], list[str]]:
     """Assignments with a source notebook and a release; and notes on those left out."""
     ready, skipped = [], []
-    for aid in requested or [a for a in ASSIGNMENTS if a in repo.config.assignments]:
+    for aid in requested or list(repo.config.assignments):
         repo.config.assignment(aid)  # an unknown id is the user's mistake: say so
         missing = [f"{path.relative_to(repo.root)}" for path in (
             repo.root / "source" / aid / f"{aid}.ipynb", repo.release_dir(aid)) if not path.exists()]

@@ -3,8 +3,9 @@
 It zips demo/submissions/<id>/moodle/ as Moodle's "download all submissions" would, then runs the
 real commands (collect with the grading worksheet, grade-all in the sandbox, gradebook, an
 override, feedback, both exports, report) in a scratch workspace, course/demo/ by default, and
-says where everything went. The course's own assignment is used when its source and samples
-exist (gradient_descent first: the quickest to grade), otherwise the tool's example course.
+says where everything went. The first assignment of grading_config.yaml with source and samples
+is used (in this course gradient_descent, the quickest to grade), otherwise the tool's example
+course.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from .samples import MOODLE, WORKSHEET
 PROJECT = Path(autograder.__file__).resolve().parents[1]
 SAMPLES = PROJECT / "demo" / "submissions"
 EXAMPLE_COURSE = PROJECT / "tests" / "example_course"
-PREFERRED = ("gradient_descent", "spectrogram_features", "convolutions")
 MARKER = ".autograder-demo"
 
 
@@ -37,8 +37,7 @@ def choose(root: Path, requested: str | None) -> tuple[Path, str]:
     """(course root, assignment): the requested one, else the first course assignment with
     samples and tests, else the example course."""
     course = CourseRepo(root)
-    candidates = [requested] if requested else [
-        *PREFERRED, *(a for a in course.config.assignments if a not in PREFERRED)]
+    candidates = [requested] if requested else list(course.config.assignments)
     for aid in candidates:
         source = root / "source" / aid
         if (aid in course.config.assignments and (SAMPLES / aid / MOODLE).is_dir()
