@@ -8,7 +8,7 @@ import typer
 
 from ..authoring.release import release
 from ..authoring.validate import validate
-from .common import SandboxOption, console, launcher, repo
+from .common import SandboxOption, console, launcher, repo, with_progress
 
 Ids = Annotated[list[str] | None, typer.Argument(help="assignment ids (default: all)")]
 
@@ -32,9 +32,8 @@ def validate_command(assignments: Ids = None, sandbox: str = SandboxOption) -> N
     course = repo()
     runner = launcher(sandbox)
     failed = False
-    for aid in course.assignment_ids(assignments):
-        with console.status(f"validating {aid} ..."):
-            report = validate(course, aid, runner)
+    for aid in with_progress(course.assignment_ids(assignments), "validating", "validated"):
+        report = validate(course, aid, runner)
         ref, stub = report.reference, report.stub
         console.print(f"[bold]{aid}[/]: solution {ref.score:g}/{ref.max_score:g} "
                       f"({ref.execution_time:.1f} s), stub {stub.score:g}/{stub.max_score:g}")

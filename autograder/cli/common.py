@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..course import CourseRepo
 from ..sandbox.launch import Launcher, make_launcher
@@ -18,6 +21,27 @@ SandboxOption = typer.Option(
     "only for submissions you trust")
 WorkspaceOption = typer.Option(None, "--workspace", help="course workspace folder "
                                "(default: ./course, or $AUTOGRADER_WORKSPACE)")
+
+
+T = TypeVar("T")
+
+
+def with_progress(items: Sequence[T], doing: str, done: str,
+                  label: Callable[[T], str] = str) -> Iterator[T]:
+    """Yield each item while a line shows `doing <item>`, i/n and the time so far.
+
+    For steps that take more than a few seconds per item (validate, grade): without it a
+    sandbox warming up for half a minute looks like a hang. Output printed meanwhile stays above.
+    """
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(doing, total=len(items))
+        for item in items:
+            progress.update(task, description=f"{doing} {label(item)}", refresh=True)
+            yield item
+            progress.advance(task)
+        progress.update(task, description=done)
 
 
 def repo(workspace: Path | None = None) -> CourseRepo:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..grading.grade import GradingSpec, grade_path
 from ..grading.results import Result
-from .common import SandboxOption, console, launcher, repo
+from .common import SandboxOption, console, launcher, repo, with_progress
 
 
 def summary_table(results: list[Result]) -> Table:
@@ -40,10 +40,8 @@ def grade_command(
     course = repo()
     spec = GradingSpec.from_repo(course, assignment)
     runner = launcher(sandbox)
-    results = []
-    for path in submissions:
-        with console.status(f"grading {path.name} ..."):
-            results.append(grade_path(spec, path, runner))
+    results = [grade_path(spec, path, runner) for path in
+               with_progress(submissions, "grading", "graded", label=lambda path: path.name)]
     console.print(summary_table(results))
     if json_out is not None:
         payload = [r.model_dump() for r in results]
