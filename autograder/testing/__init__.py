@@ -11,6 +11,10 @@
 
 A test's points are its question's points (grading_config.yaml) shared by weight among the
 question's tests: `@question("stft", weight=2)` counts twice.
+
+A test that checks a property rather than values (inputs left unchanged, dtype, shape,
+determinism) is marked `@property_test`: it earns its points only when every value test of the
+functions it calls passed, so a function that returns a constant or its input earns nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import pytest
 
 from .assertions import assert_close, assert_scalar, assert_unchanged
 from .student import ForbiddenCallError, Handle, MissingName, StudentError, StudentProxy
+
+property_test = pytest.mark.property_test
 
 
 def question(name: str, weight: float = 1.0) -> pytest.MarkDecorator:
@@ -35,5 +41,6 @@ __all__ = [
     "assert_close",
     "assert_scalar",
     "assert_unchanged",
+    "property_test",
     "question",
 ]

@@ -22,6 +22,7 @@ class TestInfo:
     question: str | None
     weight: float
     visibility: str  # "visible" for public tests, "hidden" for hidden ones
+    property_test: bool = False  # checks a property (inputs unchanged, dtype...), not the values
 
 
 @dataclass
@@ -29,6 +30,7 @@ class TestOutcome:
     info: TestInfo
     status: str  # passed | failed | error
     message: str = ""
+    called: frozenset[str] = frozenset()  # the notebook functions the test called
 
 
 def _visibility(path: Path) -> str:
@@ -80,6 +82,8 @@ class GradingPlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "question(name, weight=1): the question a test serves")
+        config.addinivalue_line("markers", "property_test: earns points only when the functions "
+                                "it calls are also correct")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -93,7 +97,8 @@ class GradingPlugin:
             path = Path(str(item.path))
             rel = path.relative_to(self.rootdir) if path.is_relative_to(self.rootdir) else path
             test_name = f"{rel.as_posix()}::{item.name}"
-            self.infos[item.nodeid] = TestInfo(test_name, name, weight, _visibility(rel))
+            self.infos[item.nodeid] = TestInfo(test_name, name, weight, _visibility(rel),
+                                               item.get_closest_marker("property_test") is not None)
         if self.questions is not None:
             keep = [i for i in items if self.infos[i.nodeid].question in self.questions]
             config.hook.pytest_deselected(items=[i for i in items if i not in keep])
@@ -106,6 +111,7 @@ class GradingPlugin:
         if self.student is not None and info is not None:
             self.student.question = info.question
             self.student.forbidden = list(self.forbidden.get(info.question or "", []))
+            self.student.called = set()
         yield
 
     @pytest.hookimpl(hookwrapper=True)
@@ -114,16 +120,17 @@ class GradingPlugin:
         info = self.infos.get(item.nodeid)
         if info is None or call.when == "teardown":
             return
+        called = frozenset(self.student.called) if self.student is not None else frozenset()
         if call.excinfo is None:
             if call.when == "call":
-                self.outcomes[item.nodeid] = TestOutcome(info, "passed")
+                self.outcomes[item.nodeid] = TestOutcome(info, "passed", called=called)
             return
         exc = call.excinfo.value
         if call.excinfo.errisinstance(pytest.skip.Exception):
             self.outcomes[item.nodeid] = TestOutcome(info, "failed", "skipped")
             return
         status, message = describe_failure(exc)
-        self.outcomes[item.nodeid] = TestOutcome(info, status, message)
+        self.outcomes[item.nodeid] = TestOutcome(info, status, message, called)
         if isinstance(exc, WorkerLost) and self.recover is not None:
             try:
                 self.recover(exc)

@@ -87,6 +87,7 @@ class StudentProxy:
         self.last_call_seconds = 0.0
         self.static_uses: dict[str, dict[str, str]] = {}
         self.incidents: list[str] = []
+        self.called: set[str] = set()  # notebook names the current test called (for scoring)
 
     def __getattr__(self, name: str) -> Function:
         if name.startswith("_"):
@@ -129,6 +130,8 @@ class StudentProxy:
 
     # -- plumbing -------------------------------------------------------------------------------
     def _call(self, target: dict, label: str, args: tuple, kwargs: dict, inputs: bool = False) -> Any:
+        if "name" in target:
+            self.called.add(target["name"])
         self._check_static(target.get("name"))
         request = {"target": target, "args": list(args), "kwargs": kwargs,
                    "forbidden": list(self.forbidden), "inputs": inputs}

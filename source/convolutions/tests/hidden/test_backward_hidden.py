@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.testing import assert_close, assert_unchanged, question
+from autograder.testing import assert_close, assert_unchanged, property_test, question
 
 pytestmark = question("backward")
 
@@ -88,6 +88,7 @@ def test_unused_trailing_samples(student):
     assert_close(dw, rdw, rtol=RTOL, atol=ATOL, what="dw with stride 4, dilation 2, L=14")
 
 
+@property_test
 @question("backward", weight=1)
 def test_inputs_unchanged(student):
     rng = np.random.default_rng(305)
