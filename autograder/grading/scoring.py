@@ -56,7 +56,10 @@ def score_tests(assignment: Assignment, outcomes: list[TestOutcome],
         visibility = "visible" if outcome.info.visibility == "visible" else hidden_visibility
         tests.append(TestResult(name=outcome.info.name, question=q, score=round(score, 6),
                                 max_score=round(max_score, 6), status=outcome.status,
-                                visibility=visibility, output=outcome.message))
+                                visibility=visibility, output=outcome.message,
+                                calls=sorted(outcome.called),
+                                builds_on=list(outcome.info.builds_on),
+                                safe_message=outcome.info.safe_message))
         earned[q] = earned.get(q, 0.0) + score
     for name, total in earned.items():  # round sums, not shares: 3 x 4/3 is 4, not 3.999999
         if name in questions:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from .student import StudentError, StudentProxy, WorkerLost
+from ..sandbox.transport import SandboxError, WorkerLost
+from .student import StudentError, StudentProxy
 
 MAX_MESSAGE = 4000
 
@@ -23,6 +24,8 @@ class TestInfo:
     weight: float
     visibility: str  # "visible" for public tests, "hidden" for hidden ones
     property_test: bool = False  # checks a property (inputs unchanged, dtype...), not the values
+    builds_on: tuple[str, ...] = ()  # functions the tested ones use (feedback traces failures)
+    safe_message: bool = False  # the author says its failure message reveals nothing hidden
 
 
 @dataclass
@@ -73,6 +76,7 @@ class GradingPlugin:
         self.outcomes: dict[str, TestOutcome] = {}
         self.collection_errors: list[str] = []
         self.stopped: str | None = None
+        self.grader_failure: SandboxError | None = None  # ends the run: never the student's
 
     @pytest.fixture(name="student")
     def student_fixture(self) -> StudentProxy:
@@ -84,6 +88,10 @@ class GradingPlugin:
         config.addinivalue_line("markers", "question(name, weight=1): the question a test serves")
         config.addinivalue_line("markers", "property_test: earns points only when the functions "
                                 "it calls are also correct")
+        config.addinivalue_line("markers", "builds_on(*functions): the notebook functions that "
+                                "the functions this test calls use")
+        config.addinivalue_line("markers", "safe_message: a hidden test whose failure message "
+                                "students may read")
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -97,8 +105,12 @@ class GradingPlugin:
             path = Path(str(item.path))
             rel = path.relative_to(self.rootdir) if path.is_relative_to(self.rootdir) else path
             test_name = f"{rel.as_posix()}::{item.name}"
+            builds_on = tuple(dict.fromkeys(
+                str(f) for mark in item.iter_markers("builds_on") for f in mark.args))
             self.infos[item.nodeid] = TestInfo(test_name, name, weight, _visibility(rel),
-                                               item.get_closest_marker("property_test") is not None)
+                                               item.get_closest_marker("property_test") is not None,
+                                               builds_on,
+                                               item.get_closest_marker("safe_message") is not None)
         if self.questions is not None:
             keep = [i for i in items if self.infos[i.nodeid].question in self.questions]
             config.hook.pytest_deselected(items=[i for i in items if i not in keep])
@@ -131,9 +143,14 @@ class GradingPlugin:
             return
         status, message = describe_failure(exc)
         self.outcomes[item.nodeid] = TestOutcome(info, status, message, called)
-        if isinstance(exc, WorkerLost) and self.recover is not None:
-            try:
+        try:
+            if isinstance(exc, SandboxError):
+                raise exc
+            if isinstance(exc, WorkerLost) and self.recover is not None:
                 self.recover(exc)
-            except WorkerLost as fatal:
-                self.stopped = str(fatal)
-                item.session.shouldstop = str(fatal)
+        except WorkerLost as fatal:
+            self.stopped = str(fatal)
+            item.session.shouldstop = str(fatal)
+        except SandboxError as failure:
+            self.grader_failure = failure
+            item.session.shouldstop = str(failure)
