@@ -3,18 +3,22 @@
 Runs in the trusted grader on the notebook's source (never on anything the worker says). Names a
 function uses are resolved against the notebook's module-level imports and aliases
 (`import librosa as lr`, `from librosa import stft as s`, `f = lr.stft`), through the notebook's
-other functions it calls, and through imports inside the function itself. The call-time half lives
-in the worker (host.ForbiddenMonitor).
+other functions it calls, and through imports inside the function itself. It is not the
+enforcement: a module reached through `sys.modules` or a name built at run time escapes it. The
+enforcement is that a question's calls run in a worker where its forbidden packages do not exist
+(sandbox/views.py); this check only gives an early, precise message.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 from collections.abc import Iterable
 
 from IPython.core.inputtransformer2 import TransformerManager
 
 _transformer = TransformerManager()
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 def _parse(source: str) -> ast.Module | None:
@@ -58,6 +62,7 @@ class _Notebook:
     def __init__(self, sources: Iterable[str]) -> None:
         self.aliases: dict[str, str] = {}
         self.functions: dict[str, list[ast.AST]] = {}
+        self.globals: set[str] = set()  # names the notebook itself binds at module level
         for source in sources:
             tree = _parse(source)
             if tree is not None:
@@ -77,7 +82,8 @@ class _Notebook:
                 for t in node.targets:
                     if isinstance(t, ast.Name) and resolved:
                         self.aliases[t.id] = resolved
-            elif isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
+            self.globals |= _module_level_names(node)
+            if isinstance(node, ast.If | ast.Try | ast.With | ast.For | ast.While):
                 for field in ("body", "orelse", "finalbody"):
                     self._scan(getattr(node, field, []) or [], prefix)
                 for handler in getattr(node, "handlers", []):
@@ -125,8 +131,44 @@ class _Notebook:
         return []
 
     def _uses_unbound(self, definition: ast.AST) -> bool:
-        names = {n.id for n in ast.walk(definition) if isinstance(n, ast.Name)}
-        return bool(names - set(self.aliases) - set(self.functions) - set(dir(__builtins__)))
+        """Whether the definition reads a name nothing in the notebook binds (so a star import
+        may provide it): not a builtin, a parameter, a local, a notebook global or function."""
+        loaded = {n.id for n in ast.walk(definition)
+                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        known = set(self.aliases) | set(self.functions) | self.globals | BUILTIN_NAMES
+        return bool(loaded - known - _bound_names(definition))
+
+
+def _bound_names(node: ast.AST) -> set[str]:
+    """Every name a statement (and what it contains) binds: assignments, loop and `with`
+    targets, parameters, nested definitions, imports, exception and comprehension names."""
+    bound: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store | ast.Del):
+            bound.add(sub.id)
+        elif isinstance(sub, ast.arg):
+            bound.add(sub.arg)
+        elif isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            bound.add(sub.name)
+        elif isinstance(sub, ast.Import | ast.ImportFrom):
+            bound |= {k for k in _import_targets(sub) if not k.startswith("*")}
+        elif isinstance(sub, ast.ExceptHandler) and sub.name:
+            bound.add(sub.name)
+        elif isinstance(sub, ast.Global | ast.Nonlocal):
+            bound |= set(sub.names)
+    return bound
+
+
+def _module_level_names(node: ast.stmt) -> set[str]:
+    """Names a top-level statement binds itself (its nested bodies are scanned on their own)."""
+    if isinstance(node, ast.For | ast.AsyncFor):
+        return _bound_names(node.target)
+    if isinstance(node, ast.With | ast.AsyncWith):
+        return set().union(*(_bound_names(i.optional_vars) for i in node.items if i.optional_vars))
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.If | ast.Try
+                  | ast.While):
+        return set()
+    return _bound_names(node)
 
 
 def _matches(path: str, forbidden: tuple[str, ...]) -> str | None:
