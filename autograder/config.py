@@ -41,13 +41,33 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class RubricItem(Strict):
+    """One line of a manual question's rubric; a TA applies it to answers in the web app."""
+
+    id: Annotated[str, Field(pattern=IDENTIFIER.pattern, description="stable key of the item")]
+    description: Annotated[str, Field(min_length=1)]
+    points: float = Field(description="added when applied; negative for a deduction")
+
+
 class Question(Strict):
-    """A question: its points are shared among its tests by weight."""
+    """A question: its points are shared among its tests by weight, or given by people
+    (`manual: true`) from the rubric: a score is the sum of the applied items, within 0..points."""
 
     points: Annotated[float, Field(gt=0, description="points for the whole question")]
     forbidden: list[str] = Field(default_factory=list,
                                  description="modules the student's functions may not use here")
     title: str = ""
+    manual: bool = Field(False, description="graded by people from the notebook's answer cells")
+    rubric: list[RubricItem] = Field(default_factory=list, description="items of a manual question")
+
+    @model_validator(mode="after")
+    def _rubric(self) -> Question:
+        if self.rubric and not self.manual:
+            raise ValueError("a rubric belongs to a manual question (add `manual: true`)")
+        ids = [item.id for item in self.rubric]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"rubric item ids must be unique: {ids}")
+        return self
 
     @field_validator("forbidden")
     @classmethod
@@ -79,7 +99,21 @@ class Assignment(Strict):
 
     @property
     def max_score(self) -> float:
+        """What a grade is out of: autograded and manual questions together."""
         return sum(q.points for q in self.questions.values())
+
+    @property
+    def autograded(self) -> dict[str, Question]:
+        return {name: q for name, q in self.questions.items() if not q.manual}
+
+    @property
+    def manual(self) -> dict[str, Question]:
+        return {name: q for name, q in self.questions.items() if q.manual}
+
+    @property
+    def autograded_max_score(self) -> float:
+        """What the tests can award: the maximum of a grading result."""
+        return sum(q.points for q in self.autograded.values())
 
 
 class LatePolicy(Strict):
@@ -105,6 +139,13 @@ class CourseLimits(Strict):
     notebook_mb: Annotated[float, Field(gt=0, description="largest notebook accepted")] = 20.0
 
 
+class Uploads(Strict):
+    """What students may upload through the course web app (`autograder serve`)."""
+
+    max_submissions: Annotated[int, Field(ge=1, description="uploads per assignment")] = 10
+    per_hour: Annotated[int, Field(ge=1, description="uploads per student per hour")] = 20
+
+
 class Course(Strict):
     name: str
     timezone: str = "UTC"
@@ -125,6 +166,7 @@ class GradingConfig(Strict):
     late_policy: LatePolicy = LatePolicy()
     extensions: list[Extension] = Field(default_factory=list)
     limits: CourseLimits = CourseLimits()
+    uploads: Uploads = Uploads()
 
     @model_validator(mode="after")
     def _check(self) -> GradingConfig:

@@ -15,11 +15,25 @@ class InvalidNotebook(UserError):
     """The file is not a usable notebook; the message is one line for the student and the TA."""
 
 
+ANSWER_KEY = "autograder"  # cell metadata {"autograder": {"answer": "<manual question>"}}
+
+
+def answer_mark(cell: dict) -> str | None:
+    """The manual question a cell answers, if its metadata marks it as an answer cell."""
+    mark = cell.get("metadata", {}).get(ANSWER_KEY)
+    answer = mark.get("answer") if isinstance(mark, dict) else None
+    return answer if isinstance(answer, str) and answer else None
+
+
+MAX_DEPTH = 100  # JSON nesting levels a submitted notebook may have
+
+
 @dataclass(frozen=True)
 class CodeCell:
     index: int  # position among all cells
     cell_id: str
     source: str
+    answer: str | None = None  # the manual question this cell's outputs answer
 
 
 def parse_notebook(data: bytes, name: str, max_bytes: int = 20 * 1024 * 1024) -> nbformat.NotebookNode:
@@ -68,5 +82,5 @@ def code_cells(nb: nbformat.NotebookNode) -> list[CodeCell]:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code":
             source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
-            cells.append(CodeCell(index, str(cell.get("id", index)), source))
+            cells.append(CodeCell(index, str(cell.get("id", index)), source, answer_mark(cell)))
     return cells

@@ -38,8 +38,13 @@ def checked_tests(repo: CourseRepo, assignment_id: str) -> list[TestInfo]:
         if info.question not in questions:
             raise UserError(f"{files.tests / info.name.split('::')[0]}: test {info.name} names "
                             f"unknown question {info.question!r} (not in {config.name})")
+        if questions[info.question].manual:
+            raise UserError(f"{files.tests / info.name.split('::')[0]}: test {info.name} names "
+                            f"question {info.question!r}, which is graded by people (manual)")
     tested = {info.question for info in infos}
-    for name in questions:
+    for name, spec in questions.items():
+        if spec.manual:
+            continue
         if name not in tested:
             raise UserError(f"{config}: assignments.{assignment_id}.questions.{name}: "
                             "question has no tests")

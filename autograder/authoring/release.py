@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 
 from ..course import AssignmentFiles, CourseRepo
-from ..notebook import read_notebook
+from ..notebook import ANSWER_KEY, answer_mark, read_notebook
 from .layout import checked_tests
 from .solutions import strip_solutions
 
@@ -50,6 +50,9 @@ def student_notebook(files: AssignmentFiles) -> nbformat.NotebookNode:
         tags = [t for t in cell.get("metadata", {}).get("tags", []) if t != INSTRUCTOR_TAG]
         if tags:
             new.metadata["tags"] = tags
+        answer = answer_mark(cell)
+        if answer is not None:  # the grader shows this cell to the TA grading `answer`
+            new.metadata[ANSWER_KEY] = {"answer": answer}
         cells.append(new)
     out = nbformat.v4.new_notebook(cells=cells)
     for key in ("kernelspec", "language_info"):
@@ -68,6 +71,7 @@ def assignment_manifest(repo: CourseRepo, assignment_id: str) -> dict:
         "title": a.title,
         "due": repo.config.deadline(assignment_id).isoformat(),
         "questions": {name: {"points": q.points, "forbidden": q.forbidden}
+                      | ({"manual": True} if q.manual else {})
                       for name, q in a.questions.items()},
         "limits": repo.config.limits.model_dump(),
     }

@@ -66,7 +66,7 @@ def grade_submission(spec: GradingSpec, submission: Submission, launcher: Launch
                      student_id: str | None = None) -> Result:
     start = time.monotonic()
     base = {"submission": str(submission.path), "student": student_id,
-            "assignment": spec.assignment_id, "max_score": spec.assignment.max_score,
+            "assignment": spec.assignment_id, "max_score": spec.assignment.autograded_max_score,
             "sha256": submission.sha256}
     try:
         nb = parse_notebook(submission.notebook, submission.path.name,
@@ -93,7 +93,8 @@ def grade_path(spec: GradingSpec, path: Path, launcher: Launcher,
         submission = load_submission(path)
     except InvalidNotebook as exc:
         return Result(submission=str(path), student=student_id, assignment=spec.assignment_id,
-                      status="invalid", max_score=spec.assignment.max_score, message=str(exc))
+                      status="invalid", max_score=spec.assignment.autograded_max_score,
+                      message=str(exc))
     claimed = submission.manifest.get("student")
     student = student_id or (claimed if isinstance(claimed, str) else None)
     return grade_submission(spec, submission, launcher, student)

@@ -48,7 +48,7 @@ class ReleasedAssignment:
 
     @property
     def questions(self) -> list[str]:
-        return list(self.assignment.questions)
+        return list(self.assignment.autograded)  # manual questions have no tests to run
 
     @property
     def forbidden(self) -> dict[str, list[str]]:
