@@ -148,6 +148,7 @@ class Override(Base):
     score: Mapped[float] = mapped_column(Float)
     comment: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    created_by: Mapped[str] = mapped_column(String(80), default="")  # account; empty: the shell
 
 
 class Grade(Base):
@@ -172,3 +173,114 @@ class Grade(Base):
     max_score: Mapped[float] = mapped_column(Float)
     overridden: Mapped[str] = mapped_column(Text, default="")  # comma-separated questions
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class RubricItemRow(Base):
+    """A rubric item as TAs use it: seeded from grading_config.yaml, its points editable.
+
+    Scores are never copied into answers: a manual score is computed from the items applied to
+    it, so changing an item's points re-scores every answer that has it.
+    """
+
+    __tablename__ = "rubric_items"
+    __table_args__ = (UniqueConstraint("assignment_id", "question", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    assignment_id: Mapped[str] = mapped_column(ForeignKey("assignments.id"), index=True)
+    question: Mapped[str] = mapped_column(String(80))
+    key: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text)
+    points: Mapped[float] = mapped_column(Float)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ManualGrade(Base):
+    """A TA's grading of one student's answer to a manual question: applied items, a comment.
+
+    Keyed by student like an override, so it survives regrading; `submission_id` says which
+    submission's answer was graded (a newer one is flagged for a second look)."""
+
+    __tablename__ = "manual_grades"
+    __table_args__ = (UniqueConstraint("student_id", "assignment_id", "question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
+    assignment_id: Mapped[str] = mapped_column(ForeignKey("assignments.id"))
+    question: Mapped[str] = mapped_column(String(80))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    graded_by: Mapped[str] = mapped_column(String(80), default="")
+    graded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    applied: Mapped[list[AppliedItem]] = relationship(cascade="all, delete-orphan",
+                                                      back_populates="grade")
+
+
+class AppliedItem(Base):
+    """A rubric item applied to one manual grade, by whom and when."""
+
+    __tablename__ = "applied_items"
+    __table_args__ = (UniqueConstraint("grade_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grade_id: Mapped[int] = mapped_column(ForeignKey("manual_grades.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("rubric_items.id"), index=True)
+    applied_by: Mapped[str] = mapped_column(String(80), default="")
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    grade: Mapped[ManualGrade] = relationship(back_populates="applied")
+    item: Mapped[RubricItemRow] = relationship()
+
+
+class ManualPublication(Base):
+    """A manual question whose scores and comments the instructor has released to students."""
+
+    __tablename__ = "manual_publications"
+
+    assignment_id: Mapped[str] = mapped_column(ForeignKey("assignments.id"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(80), primary_key=True)
+    published_by: Mapped[str] = mapped_column(String(80), default="")
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class Account(Base):
+    """Who may sign in to the course web app: a student (linked to the roster) or staff."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # student | ta | instructor
+    course: Mapped[str] = mapped_column(String(300))  # the course name it belongs to
+    student_id: Mapped[str | None] = mapped_column(ForeignKey("students.id"), default=None)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class LoginToken(Base):
+    """A one-time sign-in token handed out by the instructor; only its hash is stored."""
+
+    __tablename__ = "login_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie holds a random key, the table its hash and CSRF token."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    account: Mapped[Account] = relationship()
