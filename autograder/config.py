@@ -123,6 +123,17 @@ class LatePolicy(Strict):
     grace_minutes: Annotated[float, Field(ge=0)] = 0.0
 
 
+class GradescopeSettings(Strict):
+    """How the zip of `autograder gradescope` grades inside Gradescope's container."""
+
+    sandbox: Literal["bwrap", "bwrap-cold", "none"] = Field(
+        "bwrap", description="none grades without a sandbox where the container forbids "
+        "bubblewrap's namespaces; otherwise such a run fails closed")
+    hidden_tests: Literal["visible", "after_due_date", "after_published", "hidden"] = Field(
+        "visible", description="Gradescope visibility of hidden tests (name, points and "
+        "pass/fail only); anything but visible also hides the student's total until then")
+
+
 class Extension(Strict):
     student: str
     assignment: str
@@ -164,6 +175,7 @@ class GradingConfig(Strict):
     course: Course
     assignments: dict[str, Assignment] = Field(min_length=1)
     late_policy: LatePolicy = LatePolicy()
+    gradescope: GradescopeSettings = GradescopeSettings()
     extensions: list[Extension] = Field(default_factory=list)
     limits: CourseLimits = CourseLimits()
     uploads: Uploads = Uploads()

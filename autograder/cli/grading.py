@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from ..gradescope.results import contract_json
 from ..grading.grade import GradingSpec, grade_path
 from ..grading.results import Result
 from .common import SandboxOption, console, launcher, repo, with_progress
@@ -44,7 +45,7 @@ def grade_command(
                with_progress(submissions, "grading", "graded", label=lambda path: path.name)]
     console.print(summary_table(results))
     if json_out is not None:
-        payload = [r.model_dump() for r in results]
+        payload = [contract_json(r) for r in results]
         json_out.write_text(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2))
         console.print(f"results written to {json_out}")
     if any(r.status == "grader-error" for r in results):

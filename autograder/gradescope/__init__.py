@@ -1,0 +1,1 @@
+"""Grading inside Gradescope's autograder container: the zip, the run, and results.json."""
