@@ -9,6 +9,7 @@ import typer
 from ..authoring.release import release
 from ..authoring.validate import validate
 from .common import SandboxOption, console, launcher, repo, with_progress
+from .terminal import markup
 
 Ids = Annotated[list[str] | None, typer.Argument(help="assignment ids (default: all)")]
 
@@ -21,7 +22,7 @@ def release_command(assignments: Ids = None) -> None:
     course = repo()
     for aid in course.assignment_ids(assignments):
         target = release(course, aid)
-        console.print(f"released [bold]{aid}[/] -> {target.relative_to(course.root)}")
+        console.print(markup("released [bold]{}[/] -> {}", aid, target.relative_to(course.root)))
 
 
 def validate_command(assignments: Ids = None, sandbox: str = SandboxOption) -> None:
@@ -35,10 +36,11 @@ def validate_command(assignments: Ids = None, sandbox: str = SandboxOption) -> N
     for aid in with_progress(course.assignment_ids(assignments), "validating", "validated"):
         report = validate(course, aid, runner)
         ref, stub = report.reference, report.stub
-        console.print(f"[bold]{aid}[/]: solution {ref.score:g}/{ref.max_score:g} "
-                      f"({ref.execution_time:.1f} s), stub {stub.score:g}/{stub.max_score:g}")
+        console.print(markup("[bold]{}[/]: solution {}/{} ({} s), stub {}/{}", aid,
+                             f"{ref.score:g}", f"{ref.max_score:g}", f"{ref.execution_time:.1f}",
+                             f"{stub.score:g}", f"{stub.max_score:g}"))
         for problem in report.problems:
-            console.print(f"  [red]problem[/]: {problem}")
+            console.print(markup("  [red]problem[/]: {}", problem))
         failed |= not report.ok
     if failed:
         raise typer.Exit(1)

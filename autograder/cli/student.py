@@ -13,11 +13,13 @@ from ..student.check import CleanRun, clean_run
 from ..student.package import check_student_id, write_submission
 from ..student.report import friendly
 from .common import console
+from .terminal import markup
 
 NotebookArg = Annotated[Path, typer.Argument(help="your assignment notebook (.ipynb)")]
 ReleaseOption = Annotated[Path | None, typer.Option(
     "--release", help="the assignment's release folder (default: the notebook's folder)")]
-LABELS = {"passed": "[green]PASS[/]", "failed": "[red]FAIL[/]", "error": "[yellow]ERROR[/]"}
+LABELS = {"passed": markup("[green]PASS[/]"), "failed": markup("[red]FAIL[/]"),
+          "error": markup("[yellow]ERROR[/]")}
 
 
 def _run(notebook: Path, release: Path | None, student: str | None = None) -> CleanRun:
@@ -30,21 +32,24 @@ def print_summary(run: CleanRun) -> None:
     """Cells that failed, tests per question, and every failed test with its message."""
     result, nb = run.result, run.notebook
     cells = len(result.cells)
-    console.print(f"[bold]{nb.path.name}[/] (assignment {run.release.id}): ran {cells} code cells "
-                  f"from a clean state in {result.execution_time:.1f} s")
+    console.print(markup("[bold]{}[/] (assignment {}): ran {} code cells from a clean state "
+                         "in {} s", nb.path.name, run.release.id, cells,
+                         f"{result.execution_time:.1f}"))
     if result.status != "graded":
         console.print(Text(f"the run ended early ({result.status}): {result.message}", "red"))
     errors = run.cell_errors
     if errors:
-        console.print(f"[yellow]warning:[/] {len(errors)} cell(s) failed in the clean run:")
+        console.print(markup("[yellow]warning:[/] {} cell(s) failed in the clean run:",
+                             len(errors)))
         for number, first, error in errors:
             headline = error.splitlines()[0] if error else ""
             if headline.startswith("NotImplementedError"):
                 headline = "NotImplementedError (not done yet)"
             console.print(Text(f"  cell {number} ({first}): {headline}"))
         if nb.ran_out_of_order:
-            console.print("  [yellow]hint:[/] the saved execution counts show the cells were run "
-                          "out of order in your kernel; restart it and run all cells top to bottom")
+            console.print(markup("  [yellow]hint:[/] the saved execution counts show the cells "
+                                 "were run out of order in your kernel; restart it and run all "
+                                 "cells top to bottom"))
     table = Table(title="Public tests", title_justify="left")
     table.add_column("question")
     table.add_column("passed", justify="right")
@@ -52,7 +57,8 @@ def print_summary(run: CleanRun) -> None:
         tests = [t for t in result.tests if t.question == name]
         passed = sum(t.status == "passed" for t in tests)
         colour = "green" if passed == len(tests) else "red"
-        table.add_row(name, f"[{colour}]{passed}/{len(tests)}[/]" if tests else "[dim]none[/]")
+        table.add_row(name, markup(f"[{colour}]{{}}/{{}}[/]", passed, len(tests))
+                      if tests else markup("[dim]none[/]"))
     console.print(table)
     for test in result.tests:
         if test.status != "passed":
@@ -62,8 +68,8 @@ def print_summary(run: CleanRun) -> None:
                 console.print(Text(f"    {line}"))
     total = len(result.tests)
     colour = "green" if run.ok else "red"
-    console.print(f"[{colour}]{run.tests_passed} of {total} public tests passed.[/] "
-                  "[dim]Grading adds hidden tests.[/]")
+    console.print(markup(f"[{colour}]{{}} of {{}} public tests passed.[/] "
+                         "[dim]Grading adds hidden tests.[/]", run.tests_passed, total))
 
 
 def check_command(notebook: NotebookArg, release: ReleaseOption = None) -> None:
@@ -98,4 +104,4 @@ def submit_command(
     if not run.ok or run.cell_errors:
         console.print("[yellow]warning:[/] packaged anyway, but the clean run above shows "
                       "problems; fix them and submit again if you can")
-    console.print(f"wrote [bold]{target}[/]: upload this file")
+    console.print(markup("wrote [bold]{}[/]: upload this file", target))
