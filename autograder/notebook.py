@@ -44,11 +44,16 @@ def parse_notebook(data: bytes, name: str, max_bytes: int = 20 * 1024 * 1024) ->
         raise InvalidNotebook(f"{name}: the file is empty")
     try:
         raw = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise InvalidNotebook(f"{name}: not a notebook (its JSON is nested too deeply)") from None
     except UnicodeDecodeError:
         raise InvalidNotebook(f"{name}: not a notebook (binary data, not UTF-8 JSON)") from None
     except json.JSONDecodeError as exc:
         raise InvalidNotebook(f"{name}: not a notebook (invalid JSON at line {exc.lineno}: "
                               f"{exc.msg})") from None
+    if not _nesting_within(raw, MAX_DEPTH):
+        raise InvalidNotebook(f"{name}: not a notebook (its JSON is nested more than {MAX_DEPTH} "
+                              "levels deep)")
     if not isinstance(raw, dict) or "cells" not in raw:
         raise InvalidNotebook(f"{name}: not a notebook (no cells)")
     if raw.get("nbformat") != 4:
@@ -61,6 +66,23 @@ def parse_notebook(data: bytes, name: str, max_bytes: int = 20 * 1024 * 1024) ->
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidNotebook(f"{name}: not a valid notebook: {first[:200]}") from None
     return nb
+
+
+def _nesting_within(value: object, limit: int) -> bool:
+    """Whether the parsed JSON nests at most `limit` levels (iterative: no recursion to exhaust).
+
+    A real notebook nests about ten levels (widget state a few more); the bound keeps every later
+    recursive step (nbformat's validation, copies, the gradebook's JSON) far from Python's limit."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+    return True
 
 
 def read_bytes(path: Path) -> bytes:

@@ -6,6 +6,14 @@ numeric/bool dtypes (torch tensors travel as arrays), exceptions as (type name, 
 kinds of reference: a *handle* to an object that stays in the worker and a *callback* to a function
 that stays in the grader. Decoding never imports, evaluates or unpickles anything, and checks every
 size before it allocates.
+
+Decoding costs time linear in the message. The one place where Python itself is not linear is a
+dict whose keys all hash alike: ints, floats, tuples and the like hash the same in every process
+(`hash(k * (2**61 - 1)) == 0`), so a crafted reply of n such keys would cost n**2 comparisons.
+Rule: a message carries at most `max_hashed_keys` dict keys that are not str (in total, over all
+its dicts). str keys are hashed with SipHash over all 64 bits: many full collisions cannot be
+crafted even when the seed is known, while ints collide by arithmetic. Both sides apply the rule, so an honest worker reports an oversized dict as an encoding error and a
+hostile one is refused by the grader's decoder before the dict is built.
 """
 
 from __future__ import annotations
@@ -36,9 +44,17 @@ class CodecLimits:
     max_depth: int = 64
     max_str: int = 16 * 1024 * 1024
     max_int_digits: int = 4000
+    max_hashed_keys: int = 1000  # dict keys other than str, per message (see the module's note)
+    max_type_name: int = 200  # an exception's type name
+    max_message: int = 20000  # an exception's message and traceback, each
 
 
 DEFAULT_LIMITS = CodecLimits()
+
+
+def _hashed_key(key: Any) -> bool:
+    """Whether `key` counts against `max_hashed_keys`: collisions of its hash can be crafted."""
+    return type(key) is not str
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,7 @@ class Encoder:
         self.buffers: list[bytes] = []
         self.nodes = 0
         self.total = 0
+        self.hashed_keys = 0
 
     def encode(self, value: Any) -> Encoded:
         tree = self._enc(value, 0)
@@ -157,6 +174,10 @@ class Encoder:
             return {"$t": [self._enc(x, depth + 1) for x in v]}
         if t is dict:
             self._count()
+            self.hashed_keys += sum(map(_hashed_key, v))
+            if self.hashed_keys > self.limits.max_hashed_keys:
+                raise CodecError(f"dicts have more than {self.limits.max_hashed_keys} keys that "
+                                 "are not strings")
             return {"$d": [[self._enc(k, depth + 1), self._enc(x, depth + 1)] for k, x in v.items()]}
         if isinstance(v, HandleRef):
             self._count()
@@ -166,7 +187,9 @@ class Encoder:
             return {"$cb": v.id}
         if isinstance(v, RemoteException):
             self._count()
-            return {"$e": [v.type_name[:200], v.message[:20000], v.traceback[:20000]]}
+            return {"$e": [v.type_name[:self.limits.max_type_name],
+                           v.message[:self.limits.max_message],
+                           v.traceback[:self.limits.max_message]]}
         array = _as_array(v)
         if array is not None:
             code = _dtype_code(array.dtype)
@@ -179,7 +202,8 @@ class Encoder:
                 return {"$a": meta}
         if isinstance(v, BaseException):
             self._count()
-            return {"$e": [type(v).__name__[:200], str(v)[:20000], ""]}
+            return {"$e": [type(v).__name__[:self.limits.max_type_name],
+                           str(v)[:self.limits.max_message], ""]}
         plain = self._plain_subclass(v)
         if plain is not None:
             return self._enc(plain, depth)
@@ -227,6 +251,7 @@ class Decoder:
         self.on_callback = on_callback
         self.limits = limits
         self.nodes = 0
+        self.hashed_keys = 0
 
     def decode(self, tree: Any) -> Any:
         return self._dec(tree, 0)
@@ -254,6 +279,10 @@ class Decoder:
             for pair in _expect(body, list):
                 k, v = _expect(pair, list, 2)
                 key = self._dec(k, depth + 1)
+                if _hashed_key(key):
+                    self.hashed_keys += 1
+                    if self.hashed_keys > self.limits.max_hashed_keys:
+                        raise CodecError("too many dictionary keys that are not strings")
                 try:
                     out[key] = self._dec(v, depth + 1)
                 except TypeError as exc:
@@ -275,7 +304,11 @@ class Decoder:
             return self._array(_expect(body, dict))
         if tag == "$e":
             name, msg, tb = _expect(body, list, 3)
-            return RemoteException(_expect(name, str), _expect(msg, str), _expect(tb, str))
+            for text, bound in ((name, self.limits.max_type_name), (msg, self.limits.max_message),
+                                (tb, self.limits.max_message)):
+                if len(_expect(text, str)) > bound:
+                    raise CodecError("exception text over its limit")
+            return RemoteException(name, msg, tb)
         if tag == "$h":
             ref = _expect(body, int)
             return self.on_handle(ref) if self.on_handle else HandleRef(ref)
@@ -327,7 +360,13 @@ def dumps_header(tree: Any) -> bytes:
 
 
 def loads_header(data: bytes) -> Any:
-    return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    """Parse a frame's JSON header; any way it is not acceptable JSON is a `CodecError`."""
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except RecursionError:
+        raise CodecError("message header is nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int digits over the limit
+        raise CodecError(f"message header is not valid JSON: {str(exc)[:200]}") from None
 
 
 def _reject_constant(name: str) -> Any:

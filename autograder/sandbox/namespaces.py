@@ -9,8 +9,11 @@ import ctypes
 import os
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
+MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_BIND = 4096
@@ -44,9 +47,10 @@ def map_ids_to_self(uid: int, gid: int) -> None:
         f.write(f"{gid} {gid} 1")
 
 
-def mount_tmpfs(target: str, size_bytes: int) -> None:
+def mount_tmpfs(target: str, size_bytes: int, read_only: bool = False) -> None:
     options = f"size={size_bytes},mode=0755".encode()
-    _check(_libc.mount(b"tmpfs", target.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, options),
+    flags = MS_NOSUID | MS_NODEV | (MS_RDONLY if read_only else 0)
+    _check(_libc.mount(b"tmpfs", target.encode(), b"tmpfs", flags, options),
            f"mount tmpfs on {target}")
 
 

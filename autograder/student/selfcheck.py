@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..sandbox.transport import WorkerLost
 from ..testing.local import LocalTransport
 from ..testing.runner import run_tests
 from ..testing.student import StudentProxy
@@ -83,13 +84,20 @@ class SelfCheck:
 
     def _run(self, scope: str, questions: set[str] | None) -> CheckReport:
         assert self.release is not None
-        student = StudentProxy(LocalTransport(self.namespace), call_timeout=None)
+        student = StudentProxy(LocalTransport(self.namespace),
+                               call_timeout=self.release.limits.call_timeout)
         try:
             outcomes = run_tests([self.release.public_tests], self.release.tests_root, student,
-                                 self.release.forbidden, questions=questions)
+                                 self.release.forbidden, recover=_stop_at_timeout,
+                                 questions=questions)
         except UserError as exc:
             return CheckReport(self.assignment_id, scope, problem=str(exc))
         return CheckReport(self.assignment_id, scope, [CheckLine.from_outcome(o) for o in outcomes])
+
+
+def _stop_at_timeout(lost: WorkerLost) -> None:
+    """The first call that runs out of time ends the self-check: the rest would wait as long."""
+    raise WorkerLost(lost.status, f"self-check stopped after a call ran out of time ({lost})")
 
 
 def _graded_noop(*_: object, **__: object) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from ..errors import UserError
+from ..sandbox.transport import WorkerLost
 from .plugin import GradingPlugin, TestInfo, TestOutcome
-from .student import StudentProxy, WorkerLost
+from .student import StudentProxy
 
 
 def _pytest_args(paths: Sequence[Path], rootdir: Path, collect_only: bool) -> list[str]:
@@ -31,6 +32,8 @@ def _run(paths: Sequence[Path], rootdir: Path, plugin: GradingPlugin, collect_on
     if not existing:
         return
     code = pytest.main(_pytest_args(existing, rootdir, collect_only), plugins=[plugin])
+    if plugin.grader_failure is not None:
+        raise plugin.grader_failure
     if plugin.collection_errors:
         raise UserError(f"{rootdir}: tests could not be loaded: {plugin.collection_errors[0]}")
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
