@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..config import GradingConfig
 from ..grading.results import Result
 from .late import TRUSTED_TIME_SOURCES, UNTRUSTED, Lateness, lateness
+from .manual import published_scores
 from .models import Grade, Override, Student, SubmissionRow, now
 from .store import ensure_assignment, latest_submissions, overrides, submissions
 
@@ -27,6 +28,7 @@ class QuestionGrade:
     max_score: float
     auto_score: float | None
     override: Override | None = None
+    comment: str | None = None  # a TA's comment on a manual question, once published
 
 
 @dataclass
@@ -57,6 +59,7 @@ def compute_grades(session: Session, config: GradingConfig, assignment_id: str,
     for row in submissions(session, assignment_id):
         counts[row.student_id] = counts.get(row.student_id, 0) + 1
     manual = overrides(session, assignment_id)
+    by_people = published_scores(session, config, assignment_id)
     query = select(Student).order_by(Student.id)
     if student is not None:
         query = query.where(Student.id == student)
@@ -69,11 +72,14 @@ def compute_grades(session: Session, config: GradingConfig, assignment_id: str,
         questions = {}
         for name, question in spec.questions.items():
             auto = None
-            if result is not None and status not in UNKNOWN:
+            if result is not None and status not in UNKNOWN and not question.manual:
                 auto = result.questions[name].score if name in result.questions else 0.0
+            given = by_people.get((person.id, name))  # published manual grading only
+            graded = given.score if given is not None else auto
             override = manual.get((person.id, name))
-            questions[name] = QuestionGrade(override.score if override else auto,
-                                            question.points, auto, override)
+            questions[name] = QuestionGrade(override.score if override else graded,
+                                            question.points, auto, override,
+                                            given.comment if given else None)
         known = status not in UNKNOWN
         raw = result.score if known and result else None
         adjusted = (round(sum(q.score or 0.0 for q in questions.values()), 6) if known else None)

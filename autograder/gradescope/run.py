@@ -26,7 +26,8 @@ from ..config import GradingConfig, load_config
 from ..errors import UserError
 from ..grading.grade import GradingSpec, grade_path
 from ..grading.results import Result
-from ..sandbox.launch import Bubblewrap, make_launcher
+from ..sandbox.kinds import make_launcher
+from ..sandbox.launch import Bubblewrap
 from .metadata import read_submission_info
 from .results import failure_json, results_json
 
