@@ -4,7 +4,7 @@ import librosa
 import numpy as np
 import scipy.fft
 
-from autograder.testing import assert_close, question
+from autograder.testing import assert_close, builds_on, question
 
 pytestmark = question("mfcc")
 
@@ -16,6 +16,7 @@ def _chord(n=12000, sr=16000):
 
 
 @question("mfcc", weight=2)
+@builds_on("melspectrogram", "power_to_db")
 def test_mfcc(student):
     y = _chord()
     kw = dict(n_fft=512, hop_length=128, n_mels=40)
@@ -41,6 +42,7 @@ def test_mfcc(student):
 
 
 @question("mfcc", weight=2)
+@builds_on("stft")
 def test_spectral_centroid(student):
     sr = 16000
     t = np.arange(8000) / sr
