@@ -17,6 +17,7 @@ import nbformat
 
 from ..course import AssignmentFiles, CourseRepo
 from ..notebook import ANSWER_KEY, answer_mark, read_notebook
+from .foreign import refuse_foreign_markers
 from .layout import checked_tests
 from .solutions import strip_solutions
 
@@ -39,6 +40,7 @@ def student_notebook(files: AssignmentFiles) -> nbformat.NotebookNode:
         if INSTRUCTOR_TAG in cell.get("metadata", {}).get("tags", []):
             continue
         where = f"{files.notebook}: cell {index}"
+        refuse_foreign_markers(cell, where)
         source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
         if cell.cell_type == "code":
             new = nbformat.v4.new_code_cell(strip_solutions(source, where, code=True))

@@ -1,0 +1,1 @@
+"""Bring nbgrader and otter assignments over: notebook with our markers, pytest files, config."""
