@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from gradescope_spec import spec_problems, student_safety_problems
 
 from autograder.authoring.definitions import replace_definition
 from autograder.batch.collect import collect
@@ -138,9 +139,10 @@ def test_gradescope_export(book, tmp_path: Path) -> None:
     assert carol["score"] == grades["carol"].final_score
     assert "TA override on total" in carol["output"]
     assert carol["extra_data"]["overrides"]["total"]["score"] == 2.0
-    hidden = [t for t in carol["tests"] if t["visibility"] != "visible"]
+    hidden = [t for t in carol["tests"] if "hidden" in t["name"]]
     assert hidden and all(t["output"] == "" for t in hidden)
     assert not any(m in json.dumps(carol) for m in _hidden_messages(grades["carol"]))
+    assert spec_problems(carol) == [] and student_safety_problems(carol) == []
 
 
 def test_report_has_plots_and_the_most_failed_tests(book) -> None:

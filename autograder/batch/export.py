@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from ..config import GradingConfig
 from ..gradebook.grades import StudentGrade
+from ..gradescope.results import Visibility, results_json
 from .names import csv_cell, safe_id
 
 
@@ -51,33 +52,24 @@ def write_csv(path: Path, config: GradingConfig, grades: list[StudentGrade]) -> 
     return path
 
 
-def gradescope_results(grade: StudentGrade) -> dict:
+def gradescope_results(grade: StudentGrade, hidden_tests: Visibility = "visible") -> dict:
+    """The student's results.json, by the same rules as the Gradescope autograder's."""
     assert grade.result is not None and grade.final_score is not None
-    public = grade.result.public_view()
-    notes = [f"Status: {grade.status}." + (f" {grade.result.message}"
-                                           if grade.result.message else "")]
+    notes = [f"Status: {grade.status}."]
     for q in grade.overridden:
         override = grade.questions[q].override
         notes.append(f"TA override on {q}: {override.score:g} points ({override.comment})")
     if grade.late.penalty_percent:
         notes.append(f"Late by {grade.late.days_late} day(s): "
                      f"penalty {grade.late.penalty_percent:g} %")
-    return {
-        "score": grade.final_score,
-        "execution_time": grade.result.execution_time,
-        "output": "\n".join(notes),
-        "tests": [{"name": t["name"], "score": t["score"], "max_score": t["max_score"],
-                   "status": "passed" if t["status"] == "passed" else "failed",
-                   "visibility": t["visibility"], "output": t["output"],
-                   "tags": [t["question"]]} for t in public["tests"]],
-        "extra_data": {
-            "student": grade.student.id, "status": grade.status, "raw_score": grade.raw_score,
-            "adjusted_score": grade.adjusted_score, "days_late": grade.late.days_late,
-            "late_penalty_percent": grade.late.penalty_percent,
-            "overrides": {q: {"score": grade.questions[q].override.score,
-                              "comment": grade.questions[q].override.comment}
-                          for q in grade.overridden}},
-    }
+    extra = {"student": grade.student.id, "status": grade.status, "raw_score": grade.raw_score,
+             "adjusted_score": grade.adjusted_score, "days_late": grade.late.days_late,
+             "late_penalty_percent": grade.late.penalty_percent,
+             "overrides": {q: {"score": grade.questions[q].override.score,
+                               "comment": grade.questions[q].override.comment}
+                           for q in grade.overridden}}
+    return results_json(grade.result, hidden_tests=hidden_tests, score=grade.final_score,
+                        notes=notes, extra=extra)
 
 
 def write_gradescope(folder: Path, grades: list[StudentGrade]) -> tuple[list[Path], list[str]]:
