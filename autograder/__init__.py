@@ -1,7 +1,7 @@
-"""Autograder for the course "Deep Learning for Audio"."""
+"""Autograder for the course "Deep Learning for Audio".
 
-from .sandbox.numba_cache import use_trusted_cache
+Importing the package changes nothing in the process: the trusted entry points (the CLI, the
+grading processes, the benchmark) point numba at the trusted cache themselves.
+"""
 
 __version__ = "0.1.0"
-
-use_trusted_cache()  # before anything imports numba: librosa's JIT is paid once per machine

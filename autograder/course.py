@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from .config import GradingConfig, load_config
+from .environment import environment
 from .errors import UserError
 
 CONFIG_NAME = "grading_config.yaml"
@@ -15,9 +15,9 @@ CONFIG_NAME = "grading_config.yaml"
 
 def find_root(start: Path | None = None) -> Path:
     """The nearest folder holding grading_config.yaml ($AUTOGRADER_ROOT wins)."""
-    env = os.environ.get("AUTOGRADER_ROOT")
-    if env:
-        return Path(env).resolve()
+    env = environment().root
+    if env is not None:
+        return env.resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / CONFIG_NAME).is_file():
@@ -71,7 +71,7 @@ class CourseRepo:
         """Runtime data (submissions, results, feedback, gradebook); git ignores it."""
         if self._workspace is not None:
             return self._workspace
-        return Path(os.environ.get("AUTOGRADER_WORKSPACE", self.root / "course"))
+        return environment().workspace or self.root / "course"
 
     def source(self, assignment_id: str) -> AssignmentFiles:
         self.config.assignment(assignment_id)

@@ -22,9 +22,10 @@ MANIFEST = "manifest.json"
 
 @dataclass
 class Submission:
+    """The notebook's bytes (taken out of a zip if it came in one) and the zip's manifest."""
+
     path: Path
     notebook: bytes
-    notebook_name: str
     manifest: dict = field(default_factory=dict)
 
     @property
@@ -34,9 +35,13 @@ class Submission:
 
 def load_submission(path: Path) -> Submission:
     """Read a submission; a file that is neither a notebook nor a usable zip is InvalidNotebook."""
-    data = read_bytes(path)
+    return parse_submission(read_bytes(path), path)
+
+
+def parse_submission(data: bytes, path: Path) -> Submission:
+    """A submission from bytes already read (`path` names it in messages)."""
     if not data.startswith(b"PK\x03\x04"):
-        return Submission(path, data, path.name)
+        return Submission(path, data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
@@ -55,18 +60,19 @@ def load_submission(path: Path) -> Submission:
             raise InvalidNotebook(f"{path}: {member.filename} is larger than "
                                   f"{MAX_MEMBER_BYTES // 2**20} MiB")
     try:
-        notebook = _read_member(archive, notebooks[0])
+        notebook = read_member(archive, notebooks[0])
         if MANIFEST in archive.namelist():
-            loaded = json.loads(_read_member(archive, archive.getinfo(MANIFEST)))
+            loaded = json.loads(read_member(archive, archive.getinfo(MANIFEST)))
             manifest = loaded if isinstance(loaded, dict) else {}
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
         raise InvalidNotebook(f"{path}: broken zip file ({exc})") from None
-    return Submission(path, notebook, notebooks[0].filename, manifest)
+    return Submission(path, notebook, manifest)
 
 
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+def read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """A zip member's bytes, reading at most MAX_MEMBER_BYTES whatever its header claims."""
     with archive.open(member) as handle:
         data = handle.read(MAX_MEMBER_BYTES + 1)
     if len(data) > MAX_MEMBER_BYTES:
-        raise InvalidNotebook(f"{member.filename} is larger than its zip header says")
+        raise ValueError(f"{member.filename} is larger than its zip header says")
     return data

@@ -92,6 +92,6 @@ def grade_variant(course: CourseRepo) -> Callable[..., Result]:
             spec = dataclasses.replace(spec, questions=frozenset(questions))
         notebook = course.source(assignment_id).notebook
         data = variant_notebook(notebook, replacements, definitions_only)
-        return grade_submission(spec, Submission(notebook, data, notebook.name), NoSandbox())
+        return grade_submission(spec, Submission(notebook, data), NoSandbox())
 
     return grade

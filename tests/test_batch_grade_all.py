@@ -55,8 +55,8 @@ def test_grades_everyone_then_reuses_unchanged_work(collected) -> None:
     results = _results(sessions)
     assert {s: r.status for s, r in results.items()} == {
         "alice": "graded", "bob": "graded", "carol": "graded", "dave": "invalid"}
-    assert results["alice"].score == results["alice"].max_score
-    assert 0 < results["carol"].score < results["carol"].max_score
+    alice, carol = results["alice"].contract(), results["carol"].contract()
+    assert alice.score == alice.max_score and 0 < carol.score < carol.max_score
     for student, row in results.items():
         stored = result_path(course.workspace, student, "squares", row.sha256)
         assert json.loads(stored.read_text())["status"] == row.status
@@ -77,7 +77,24 @@ def test_interrupted_batch_continues_where_it_stopped(collected) -> None:
     resumed = grade_all(course, sessions, "squares", sandbox="none", workers=2)
     # alice's content equals bob's, whose result is reused: only carol is graded again
     assert resumed.graded == 1 and resumed.reused == 3
-    assert set(_results(sessions)) == {"alice", "bob", "carol", "dave"}
+    results = _results(sessions)
+    assert set(results) == {"alice", "bob", "carol", "dave"}
+    reused = results["alice"].contract()  # bob's result, now alice's: her name, her file
+    assert reused.student == "alice" and "/alice/" in reused.submission
+
+
+def test_a_rerun_decides_reuse_without_reading_the_files(collected) -> None:
+    """Collect recorded each notebook's hash: the second batch reuses every result even when
+    the collected notebooks can no longer be read (dave's file, not a notebook, stays)."""
+    course, sessions = collected
+    grade_all(course, sessions, "squares", sandbox="none", workers=2)
+    before = {s: (r.status, r.graded_at) for s, r in _results(sessions).items()}
+    for student in ("alice", "bob", "carol"):
+        for path in (course.workspace / "submitted" / student).rglob("*.ipynb"):
+            path.unlink()
+    again = grade_all(course, sessions, "squares", sandbox="none", workers=2)
+    assert again.graded == 0 and again.reused == 4
+    assert {s: (r.status, r.graded_at) for s, r in _results(sessions).items()} == before
 
 
 def test_student_and_force_regrade(collected) -> None:
@@ -109,7 +126,7 @@ def test_broken_reference_stops_the_batch(collected) -> None:
     nbformat.write(nb, notebook)
     with pytest.raises(CanaryFailed, match="reference solution"):
         grade_all(course, sessions, "squares", sandbox="none", workers=2)
-    assert all(r.status == "invalid" for r in _results(sessions).values())  # nobody graded
+    assert _results(sessions) == {}  # nobody graded, not even dave's unreadable file
 
 
 def test_hostile_submission_in_the_sandbox(example_course, tmp_path: Path) -> None:
@@ -130,7 +147,8 @@ def test_hostile_submission_in_the_sandbox(example_course, tmp_path: Path) -> No
     results = _results(sessions)
     mallory = json.loads(results["mallory"].result_json)
     assert results["mallory"].status == "crashed"
-    assert results["mallory"].score < results["honest"].score == results["honest"].max_score
+    honest = results["honest"].contract()
+    assert results["mallory"].contract().score < honest.score == honest.max_score
     assert "hidden tests found: []" in mallory["output"]
     with sessions() as session:
         assert set(latest_submissions(session, "squares")) == {"mallory", "honest"}

@@ -81,7 +81,7 @@ def grade(hostile_course: CourseRepo, launcher):
 
     def run(*cells: str, data: bytes | None = None) -> Result:
         payload = data if data is not None else notebook(*cells)
-        return grade_submission(spec, Submission(Path("hostile.ipynb"), payload, "hostile.ipynb"),
+        return grade_submission(spec, Submission(Path("hostile.ipynb"), payload),
                                 launcher)
 
     yield run

@@ -33,11 +33,11 @@ class Validation:
 def validate(repo: CourseRepo, assignment_id: str, launcher: Launcher) -> Validation:
     spec = GradingSpec.from_repo(repo, assignment_id)
     files = repo.source(assignment_id)
-    reference = grade_submission(spec, Submission(files.notebook, files.notebook.read_bytes(),
-                                                  files.notebook.name), launcher)
+    reference = grade_submission(spec, Submission(files.notebook, files.notebook.read_bytes()),
+                                 launcher)
     stub_bytes = nbformat.writes(student_notebook(files)).encode()
-    stub = grade_submission(spec, Submission(files.notebook.with_name("stub.ipynb"), stub_bytes,
-                                             "stub.ipynb"), launcher)
+    stub = grade_submission(spec, Submission(files.notebook.with_name("stub.ipynb"), stub_bytes),
+                            launcher)
     report = Validation(assignment_id, reference, stub)
     for label, result in (("solution", reference), ("stub", stub)):
         if result.status not in ("graded",):

@@ -16,8 +16,6 @@ is still collected (it grades as `invalid`, with the reason, so the student hear
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +26,7 @@ from ..course import CourseRepo
 from ..gradebook.models import SubmissionRow, now
 from ..gradebook.store import ensure_assignment, find_submission, upsert_student
 from ..notebook import InvalidNotebook, parse_notebook
-from ..submission import load_submission
+from ..submission import parse_submission
 from .moodle import WorksheetRow, read_worksheet
 from .names import safe_filename, safe_id
 from .sources import SUBMISSION_SUFFIXES, Candidate, Skipped, candidates
@@ -66,19 +64,14 @@ class _Identity:
     sheet: WorksheetRow | None = None
 
 
-def _inspect(data: bytes, name: str, scratch: Path, notebook_limit: int) -> tuple[dict, str]:
-    """(manifest, problem): read the candidate exactly as grading will."""
-    handle = tempfile.NamedTemporaryFile(dir=scratch, suffix=Path(name).suffix, delete=False)
+def _inspect(data: bytes, name: str, notebook_limit: int) -> tuple[dict, str | None, str]:
+    """(manifest, notebook's sha256, problem): read the candidate exactly as grading will."""
     try:
-        with handle:
-            handle.write(data)
-        submission = load_submission(Path(handle.name))
+        submission = parse_submission(data, Path(name))
         parse_notebook(submission.notebook, name, notebook_limit)
-        return submission.manifest, ""
+        return submission.manifest, submission.sha256, ""
     except InvalidNotebook as exc:
-        return {}, str(exc).replace(handle.name, name)
-    finally:
-        os.unlink(handle.name)
+        return {}, None, str(exc)
 
 
 def _id_from_name(name: str, assignment_id: str) -> str | None:
@@ -110,8 +103,6 @@ def collect(repo: CourseRepo, session: Session, assignment_id: str, source: Path
     for row in sheet.values():  # who should have submitted: the others show up as missing
         upsert_student(session, safe_id(row.participant), row.full_name, row.participant)
     workspace = repo.workspace
-    scratch = workspace / ".collecting"
-    scratch.mkdir(parents=True, exist_ok=True)
     started = now()
     rejected_dir = workspace / "rejected" / assignment_id / started.strftime(STAMP)
     limit = int(config.limits.notebook_mb * 1024 * 1024)
@@ -130,7 +121,7 @@ def collect(repo: CourseRepo, session: Session, assignment_id: str, source: Path
             report.set_aside.append((item.origin, "not a notebook (.ipynb) or a zip",
                                      _keep(rejected_dir, item.origin, item.data)))
             continue
-        manifest, problem = _inspect(item.data, item.name, scratch, limit)
+        manifest, notebook_sha, problem = _inspect(item.data, item.name, limit)
         who = _identify(item, manifest, assignment_id, sheet)
         if who is None:
             reason = problem or ("cannot tell whose submission this is: no manifest (made by "
@@ -161,8 +152,8 @@ def collect(repo: CourseRepo, session: Session, assignment_id: str, source: Path
         session.add(SubmissionRow(
             student_id=who.student, assignment_id=assignment_id,
             path=target.relative_to(workspace).as_posix(), original_name=item.origin[:500],
-            file_sha256=file_sha, submitted_at=when, time_source=time_source,
-            collected_at=started, readable=not problem, note=problem))
+            file_sha256=file_sha, notebook_sha256=notebook_sha, submitted_at=when,
+            time_source=time_source, collected_at=started, readable=not problem, note=problem))
         session.flush()
         done = Collected(who.student, item.origin, target, when, time_source, problem)
         report.collected.append(done)

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..course import CourseRepo
 from ..errors import UserError
-from ..gradebook.grades import refresh_grades
 from ..gradebook.models import SubmissionRow
 from ..gradebook.store import cached_result, ensure_assignment, latest_submissions, record_result
 from ..grading.grade import GradingSpec
@@ -70,7 +69,7 @@ def result_path(workspace: Path, student: str, assignment_id: str, sha256: str) 
     return workspace / "autograded" / student / assignment_id / f"{sha256}.json"
 
 
-def _write_json(path: Path, result: Result) -> None:
+def _export_json(path: Path, result: Result) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
     partial.write_text(result.model_dump_json(indent=2))
@@ -78,13 +77,12 @@ def _write_json(path: Path, result: Result) -> None:
 
 
 def _store(session: Session, workspace: Path, job: _Job, result: Result, fingerprint: str) -> None:
-    result.student = job.student
-    result.submission = str(job.path)
-    _write_json(result_path(workspace, job.student, result.assignment,
-                            result.sha256 or job.sha256), result)
-    row = session.get(SubmissionRow, job.submission_id)
-    record_result(session, row, result, fingerprint)
+    """Record the result in the gradebook (the record), then export it to autograded/."""
+    row = record_result(session, session.get(SubmissionRow, job.submission_id), result,
+                        fingerprint)
     session.commit()
+    _export_json(result_path(workspace, job.student, result.assignment,
+                             result.sha256 or job.sha256), row.contract())
 
 
 def canary_ok(result: Result) -> bool:
@@ -117,13 +115,13 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
         jobs: list[_Job] = []
         for sid, row in sorted(latest.items()):
             path = workspace / row.path
-            try:
-                sha = load_submission(path).sha256
-            except InvalidNotebook as exc:
+            sha = row.notebook_sha256 or _notebook_sha(path)
+            if sha is None:  # not even a zip that opens: collect's reason is its note
                 job = _Job(row.id, sid, path, row.file_sha256)
                 _store(session, workspace, job, Result(
-                    submission=str(path), assignment=assignment_id, status="invalid",
-                    max_score=spec.assignment.max_score, message=str(exc)), fingerprint)
+                    submission=str(path), student=sid, assignment=assignment_id,
+                    status="invalid", max_score=spec.assignment.max_score,
+                    message=row.note or f"{path}: not a readable submission"), fingerprint)
                 summary.statuses["invalid"] += 1
                 continue
             job = _Job(row.id, sid, path, sha)
@@ -136,7 +134,8 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
                 continue
             reuse = None if force or student else cached_result(session, assignment_id, sha,
                                                                  fingerprint)
-            if reuse is not None:
+            if reuse is not None:  # another submission's result: it becomes this one's
+                reuse = reuse.model_copy(update={"student": sid, "submission": str(path)})
                 _store(session, workspace, job, reuse, fingerprint)
                 summary.statuses[reuse.status] += 1
                 summary.reused += 1
@@ -147,9 +146,15 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
         if jobs:
             _run(repo, session, spec, jobs, fingerprint, sandbox,
                  workers or os.cpu_count() or 1, hooks, summary)
-        refresh_grades(session, repo.config, assignment_id)
-        session.commit()
     return summary
+
+
+def _notebook_sha(path: Path) -> str | None:
+    """For a submission collected before collect recorded the notebook's hash."""
+    try:
+        return load_submission(path).sha256
+    except InvalidNotebook:
+        return None
 
 
 def _run(repo: CourseRepo, session: Session, spec: GradingSpec, jobs: list[_Job],

@@ -22,7 +22,7 @@ from ..batch.report import build_report
 from ..course import CourseRepo
 from ..errors import UserError
 from ..gradebook.db import open_gradebook
-from ..gradebook.grades import StudentGrade, compute_grades, refresh_grades
+from ..gradebook.grades import StudentGrade, compute_grades
 from ..gradebook.store import remove_override, set_override
 from ..grading.results import Result
 from .common import SandboxOption, WorkspaceOption, console, repo
@@ -199,8 +199,7 @@ def gradebook_command(assignment: Assignment, workspace: Path | None = Workspace
     """
     course, sessions = _open(workspace, db)
     with sessions() as session:
-        grades = refresh_grades(session, course.config, assignment)
-        session.commit()
+        grades = compute_grades(session, course.config, assignment)
     console.print(gradebook_table(assignment, grades, console.width))
 
 
@@ -227,7 +226,6 @@ def override_command(
         else:
             set_override(session, course.config, assignment, student, question, score, comment)
             message = f"{student} {question}: {score:g} (override)"
-        refresh_grades(session, course.config, assignment)
         session.commit()
     console.print(escape(message))
 
@@ -267,8 +265,7 @@ def export_command(
     """
     course, sessions = _open(workspace, db)
     with sessions() as session:
-        grades = refresh_grades(session, course.config, assignment)
-        session.commit()
+        grades = compute_grades(session, course.config, assignment)
     exports = course.workspace / "exports" / assignment
     if format is Format.csv:
         target = write_csv(output or exports / f"{assignment}-grades.csv", course.config, grades)

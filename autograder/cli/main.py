@@ -8,6 +8,7 @@ import typer
 from rich.text import Text
 
 from ..errors import UserError
+from ..sandbox.numba_cache import use_trusted_cache
 from .authoring import release_command, validate_command
 from .batch import (
     collect_command,
@@ -46,6 +47,7 @@ app.add_typer(import_app, name="import", short_help="Import an nbgrader or otter
 
 def run() -> None:
     """Entry point: user mistakes become one line and a non-zero exit, never a traceback."""
+    use_trusted_cache()  # before anything imports numba: librosa's JIT is paid once per machine
     try:
         app()
     except UserError as exc:

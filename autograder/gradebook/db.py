@@ -1,18 +1,27 @@
-"""Opening the gradebook: a SQLite file in the course workspace unless a database URL is given."""
+"""Opening the gradebook: a SQLite file in the course workspace unless a database URL is given.
+
+Opening brings the schema up to date with Alembic (migrations/): a new gradebook gets today's
+tables at once, an existing one is upgraded in place, and one made before migrations existed
+(no alembic_version table) is first stamped with the baseline it was created with.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, create_engine, event, inspect
+from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..environment import environment
 from ..errors import UserError
 from .models import Base
 
 DEFAULT_NAME = "gradebook.sqlite"
+MIGRATIONS = Path(__file__).with_name("migrations")
+BASELINE = "0001"  # the schema `create_all` made before migrations existed (commit 67664fe)
 
 
 def default_url(workspace: Path) -> str:
@@ -20,18 +29,36 @@ def default_url(workspace: Path) -> str:
 
 
 def open_gradebook(workspace: Path, url: str | None = None) -> sessionmaker[Session]:
-    """A session factory with the tables created; `url` (or $AUTOGRADER_DB) overrides SQLite."""
-    url = url or os.environ.get("AUTOGRADER_DB") or default_url(workspace)
+    """A session factory over an up-to-date schema; `url` (or $AUTOGRADER_DB) overrides SQLite."""
+    url = url or environment().db or default_url(workspace)
     if url.startswith("sqlite:///"):
         workspace.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(engine)
+        with engine.begin() as connection:
+            migrate(connection)
+    except NoSuchTableError as exc:
+        raise UserError(f"gradebook {url}: cannot be opened: no such table: {exc}") from None
     except (SQLAlchemyError, ImportError, ValueError) as exc:
         raise UserError(f"gradebook {url}: cannot be opened: {str(exc).splitlines()[0]}") from None
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def migrate(connection: Connection) -> None:
+    """Bring the schema to the newest revision without losing a row."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    tables = set(inspect(connection).get_table_names())
+    if not tables:
+        Base.metadata.create_all(connection)
+        command.stamp(config, "head")
+        return
+    if "alembic_version" not in tables:
+        command.stamp(config, BASELINE)
+    command.upgrade(config, "head")
 
 
 def _sqlite_pragmas(connection, _record) -> None:

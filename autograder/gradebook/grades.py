@@ -16,8 +16,8 @@ from ..config import GradingConfig
 from ..grading.results import Result
 from .late import TRUSTED_TIME_SOURCES, UNTRUSTED, Lateness, lateness
 from .manual import published_scores
-from .models import Grade, Override, Student, SubmissionRow, now
-from .store import ensure_assignment, latest_submissions, overrides, submissions
+from .models import Override, Student, SubmissionRow
+from .store import latest_submissions, overrides, submissions
 
 UNKNOWN = ("ungraded", "grader-error", "missing")
 
@@ -53,6 +53,8 @@ class StudentGrade:
 
 def compute_grades(session: Session, config: GradingConfig, assignment_id: str,
                    student: str | None = None) -> list[StudentGrade]:
+    """Every known student's grade (or one student's), derived from the stored results: the
+    gradebook keeps no grades of its own, so a grade can never disagree with its result."""
     spec = config.assignment(assignment_id)
     latest = latest_submissions(session, assignment_id)
     counts: dict[str, int] = {}
@@ -66,7 +68,7 @@ def compute_grades(session: Session, config: GradingConfig, assignment_id: str,
     grades = []
     for person in session.scalars(query):
         submission = latest.get(person.id)
-        result = (Result.model_validate_json(submission.result.result_json)
+        result = (submission.result.contract()
                   if submission is not None and submission.result is not None else None)
         status = result.status if result else ("ungraded" if submission else "missing")
         questions = {}
@@ -101,21 +103,3 @@ def _lateness(config: GradingConfig, assignment_id: str, student: str,
         return UNTRUSTED
     return lateness(config.late_policy, submission.submitted_at,
                     config.deadline(assignment_id, student))
-
-
-def refresh_grades(session: Session, config: GradingConfig,
-                   assignment_id: str) -> list[StudentGrade]:
-    """Recompute and store the grades table (the numbers an LMS export reads)."""
-    ensure_assignment(session, config, assignment_id)
-    grades = compute_grades(session, config, assignment_id)
-    for g in grades:
-        row = session.get(Grade, (g.student.id, assignment_id))
-        if row is None:
-            row = Grade(student_id=g.student.id, assignment_id=assignment_id)
-            session.add(row)
-        row.submission_id = g.submission.id if g.submission else None
-        row.status, row.raw_score, row.adjusted_score = g.status, g.raw_score, g.adjusted_score
-        row.days_late, row.penalty_percent = g.late.days_late, g.late.penalty_percent
-        row.final_score, row.max_score = g.final_score, g.max_score
-        row.overridden, row.updated_at = ",".join(g.overridden), now()
-    return grades

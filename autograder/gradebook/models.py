@@ -1,8 +1,8 @@
 """The gradebook's tables.
 
-Results are stored per submission together with the content hash and the grading fingerprint
-they were produced under, so unchanged work is never graded twice. TA overrides are keyed by
-student, assignment and question, not by submission: they survive regrading and resubmission.
+A result is stored per submission together with the notebook's content hash and the grading
+fingerprint it was produced under, so unchanged work is never graded twice. TA overrides are keyed
+by student, assignment and question, not by submission: they survive regrading and resubmission.
 Times are stored as naive UTC and come back as aware UTC datetimes.
 """
 
@@ -22,6 +22,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ..grading.results import Result
 
 
 class UTCDateTime(TypeDecorator):
@@ -46,10 +48,12 @@ def now() -> datetime:
 
 
 class Base(DeclarativeBase):
-    pass
+    """The gradebook's metadata: the tables below, and what the migrations are compared with."""
 
 
 class Student(Base):
+    """A person who should submit: known from a worksheet, or from a collected file."""
+
     __tablename__ = "students"
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -58,6 +62,8 @@ class Student(Base):
 
 
 class AssignmentRow(Base):
+    """An assignment's title and points as they were when the gradebook last used them."""
+
     __tablename__ = "assignments"
 
     id: Mapped[str] = mapped_column(String(80), primary_key=True)
@@ -77,6 +83,9 @@ class SubmissionRow(Base):
     path: Mapped[str] = mapped_column(String(500))
     original_name: Mapped[str] = mapped_column(String(500), default="")
     file_sha256: Mapped[str] = mapped_column(String(64))
+    # the notebook's content hash (inside a zip), known when collect could read the file: a
+    # batch decides what to reuse without reading the file again
+    notebook_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     time_source: Mapped[str] = mapped_column(String(20))  # lms-worksheet | collection
     collected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
@@ -89,7 +98,11 @@ class SubmissionRow(Base):
 
 
 class GradeResult(Base):
-    """The results contract of one submission, with its parts as rows for queries."""
+    """The results contract of one submission: `result_json` is the record, everything else reads it.
+
+    `sha256`, `fingerprint` and `status` are copies taken from it when it is written, kept as
+    columns only so that a reusable result can be found by a query.
+    """
 
     __tablename__ = "results"
 
@@ -99,40 +112,14 @@ class GradeResult(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)  # the notebook's content
     fingerprint: Mapped[str] = mapped_column(String(64))  # tests, data, scheme, grader version
     status: Mapped[str] = mapped_column(String(20))
-    score: Mapped[float] = mapped_column(Float, default=0.0)
-    max_score: Mapped[float] = mapped_column(Float, default=0.0)
-    execution_time: Mapped[float] = mapped_column(Float, default=0.0)
-    message: Mapped[str] = mapped_column(Text, default="")
     result_json: Mapped[str] = mapped_column(Text)
     graded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     submission: Mapped[SubmissionRow] = relationship(back_populates="result")
-    questions: Mapped[list[QuestionResult]] = relationship(cascade="all, delete-orphan")
-    tests: Mapped[list[TestResultRow]] = relationship(cascade="all, delete-orphan")
 
-
-class QuestionResult(Base):
-    __tablename__ = "question_results"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
-    question: Mapped[str] = mapped_column(String(80))
-    score: Mapped[float] = mapped_column(Float)
-    max_score: Mapped[float] = mapped_column(Float)
-
-
-class TestResultRow(Base):
-    __tablename__ = "test_results"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    result_id: Mapped[int] = mapped_column(ForeignKey("results.id"), index=True)
-    name: Mapped[str] = mapped_column(String(300))
-    question: Mapped[str] = mapped_column(String(80))
-    score: Mapped[float] = mapped_column(Float)
-    max_score: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(10))
-    visibility: Mapped[str] = mapped_column(String(20))
-    output: Mapped[str] = mapped_column(Text, default="")
+    def contract(self) -> Result:
+        """The stored results contract."""
+        return Result.model_validate_json(self.result_json)
 
 
 class Override(Base):
@@ -149,30 +136,6 @@ class Override(Base):
     comment: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     created_by: Mapped[str] = mapped_column(String(80), default="")  # account; empty: the shell
-
-
-class Grade(Base):
-    """The grade that counts, per student and assignment: raw and final scores both kept.
-
-    Recomputed from the latest submission, its result, the overrides and the late policy after
-    every batch and every override; `final_score` is empty while the grade is unknown (not
-    graded yet, or a grader error), never a zero.
-    """
-
-    __tablename__ = "grades"
-
-    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"), primary_key=True)
-    assignment_id: Mapped[str] = mapped_column(ForeignKey("assignments.id"), primary_key=True)
-    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
-    status: Mapped[str] = mapped_column(String(20))
-    raw_score: Mapped[float | None] = mapped_column(Float)
-    adjusted_score: Mapped[float | None] = mapped_column(Float)  # raw with overrides applied
-    days_late: Mapped[int] = mapped_column(Integer, default=0)
-    penalty_percent: Mapped[float] = mapped_column(Float, default=0.0)
-    final_score: Mapped[float | None] = mapped_column(Float)
-    max_score: Mapped[float] = mapped_column(Float)
-    overridden: Mapped[str] = mapped_column(Text, default="")  # comma-separated questions
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
 
 class RubricItemRow(Base):

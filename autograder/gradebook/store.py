@@ -8,16 +8,7 @@ from sqlalchemy.orm import Session
 from ..config import GradingConfig
 from ..errors import UserError
 from ..grading.results import Result
-from .models import (
-    AssignmentRow,
-    GradeResult,
-    Override,
-    QuestionResult,
-    Student,
-    SubmissionRow,
-    TestResultRow,
-    now,
-)
+from .models import AssignmentRow, GradeResult, Override, Student, SubmissionRow, now
 
 
 def ensure_assignment(session: Session, config: GradingConfig, assignment_id: str) -> AssignmentRow:
@@ -74,13 +65,7 @@ def record_result(session: Session, submission: SubmissionRow, result: Result,
     row = GradeResult(
         submission_id=submission.id, assignment_id=submission.assignment_id,
         sha256=result.sha256, fingerprint=fingerprint, status=result.status,
-        score=result.score, max_score=result.max_score, execution_time=result.execution_time,
-        message=result.message, result_json=result.model_dump_json(), graded_at=now(),
-        questions=[QuestionResult(question=q, score=s.score, max_score=s.max_score)
-                   for q, s in result.questions.items()],
-        tests=[TestResultRow(name=t.name, question=t.question, score=t.score,
-                             max_score=t.max_score, status=t.status, visibility=t.visibility,
-                             output=t.output) for t in result.tests])
+        result_json=result.model_dump_json(), graded_at=now())
     session.add(row)
     submission.result = row
     return row
@@ -93,7 +78,7 @@ def cached_result(session: Session, assignment_id: str, sha256: str,
         GradeResult.assignment_id == assignment_id, GradeResult.sha256 == sha256,
         GradeResult.fingerprint == fingerprint, GradeResult.status != "grader-error")
         .order_by(GradeResult.graded_at.desc()).limit(1))
-    return None if row is None else Result.model_validate_json(row.result_json)
+    return None if row is None else row.contract()
 
 
 def overrides(session: Session, assignment_id: str) -> dict[tuple[str, str], Override]:

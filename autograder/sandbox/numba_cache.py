@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..environment import environment
+
 SEED_ENV = "AUTOGRADER_NUMBA_SEED"
 COMPLETE = ".complete"
 WARM_LIBROSA = """
@@ -30,7 +32,7 @@ for dtype in (np.float32, np.float64):
 
 def cache_dir() -> Path:
     """Per machine and environment: the compiled code depends on the interpreter and packages."""
-    base = Path(os.environ.get("AUTOGRADER_CACHE", Path.home() / ".cache" / "autograder"))
+    base = environment().cache
     digest = hashlib.sha256(sys.prefix.encode()).hexdigest()[:12]
     return base / f"numba-py{sys.version_info.major}{sys.version_info.minor}-{digest}"
 

@@ -106,7 +106,7 @@ def public_spec(release: ReleasedAssignment) -> GradingSpec:
 def clean_run(path: Path, release: Path | None = None, student: str | None = None) -> CleanRun:
     notebook = read_student_notebook(path)
     released = locate_release(notebook, release)
-    submission = Submission(path, notebook.data, path.name)
+    submission = Submission(path, notebook.data)
     result = grade_submission(public_spec(released), submission, NoSandbox(), student)
     if result.status == "invalid":
         raise InvalidNotebook(result.message)
