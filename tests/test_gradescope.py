@@ -18,6 +18,7 @@ import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import nbformat
 import pytest
 from gradescope_spec import spec_problems, student_safety_problems
 
@@ -267,3 +268,49 @@ def test_contract_json_keeps_error_apart_from_failed(solution: bytes) -> None:
     assert [t["status"] for t in data["tests"]] == ["passed", "failed"]
     assert data["tests"][1]["extra_data"] == {"outcome": "error"}
     assert data["tests"][1]["visibility"] == "hidden"  # a staff file: Gradescope never shows it
+
+
+HOSTILE = """\
+import json, os
+import numpy as np
+ROOT = {root!r}
+try:
+    with open(ROOT + "/source/course/source/squares/tests/hidden/test_square_hidden.py") as f:
+        LEAKED = f.read()
+except OSError:
+    LEAKED = ""
+try:
+    with open(ROOT + "/results/results.json", "w") as f:
+        json.dump({{"score": 100, "tests": []}}, f)
+    WROTE = True
+except OSError:
+    WROTE = False
+
+def square(x):
+    if LEAKED or WROTE or os.path.exists(ROOT + "/submission_metadata.json"):
+        return None  # the tests of `square` fail if the sandbox let any of that through
+    return np.asarray(x, dtype=float) ** 2
+"""
+
+
+def test_a_submission_cannot_read_the_hidden_tests_or_forge_results(
+        autograder_zip: Path, tmp_path: Path) -> None:
+    root = tmp_path / "autograder"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(HOSTILE.format(root=str(root)))])
+    root = container(tmp_path, autograder_zip, {"squares.ipynb": nbformat.writes(nb).encode()},
+                     metadata("2026-11-29T10:00:00+01:00"))
+    code, results = run_autograder(root)
+    assert code == 0 and spec_problems(results) == []
+    square = [t for t in results["tests"] if t["tags"] == ["square"]]
+    assert square and all(t["status"] == "passed" for t in square)
+    assert results["score"] == pytest.approx(2.0)  # square's 2 points; total not defined
+
+
+def test_a_symlink_in_the_upload_is_not_followed(
+        autograder_zip: Path, solution: bytes, tmp_path: Path) -> None:
+    root = container(tmp_path, autograder_zip, {}, metadata("2026-11-29T10:00:00+01:00"))
+    hidden = root / "source" / "course" / "source" / "squares" / "tests" / "hidden"
+    (root / "submission" / "squares.ipynb").symlink_to(hidden / "test_square_hidden.py")
+    code, results = run_autograder(root)
+    assert code == 0 and results["extra_data"]["status"] == "invalid"
+    assert "default_rng" not in json.dumps(results)

@@ -87,8 +87,9 @@ def sandbox_problem(kind: str) -> str | None:
 
 
 def find_submission(folder: Path, assignment_id: str) -> Path:
-    """The one notebook (or `autograder submit` zip) among the uploaded files."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file()
+    """The one notebook (or `autograder submit` zip) among the uploaded files. Symbolic links
+    are not followed: an upload could point one at the hidden tests."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()
                    and not any(part.startswith(".") or part in IGNORED_PARTS
                                for part in p.relative_to(folder).parts))
     candidates = [p for p in files if p.suffix.lower() in (".ipynb", ".zip")]
