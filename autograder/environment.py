@@ -6,8 +6,9 @@ may set them at any time. An empty value counts as unset.
 
 Set by the grader for its own children, not by users (documented where they are defined):
 AUTOGRADER_WORKER (sandbox/launch.py: "this process is being graded", the self-check stands
-down), AUTOGRADER_NUMBA_SEED (sandbox/numba_cache.py) and the sandbox template's control variables
-(sandbox/template.py). NUMBA_CACHE_DIR is set by `use_trusted_cache` in trusted processes only.
+down), AUTOGRADER_NUMBA_SEED (sandbox/numba_cache.py), AUTOGRADER_WITHHELD (sandbox/views.py) and
+the sandbox template's control variables (sandbox/template.py). NUMBA_CACHE_DIR is set by
+`use_trusted_cache` in trusted processes only.
 """
 
 from __future__ import annotations
