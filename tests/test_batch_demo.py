@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch.moodle import parse_folder, read_worksheet
+from autograder.batch.moodle import parse_prefix, read_worksheet
 from autograder.demo import __main__ as demo
 from autograder.demo.samples import MOODLE, WORKSHEET
 
@@ -17,11 +17,11 @@ SHIPPED = sorted(p for p in demo.SAMPLES.iterdir() if (p / MOODLE).is_dir())
 @pytest.mark.parametrize("folder", SHIPPED, ids=lambda p: p.name)
 def test_shipped_samples_are_a_consistent_moodle_download(folder: Path) -> None:
     sheet = read_worksheet(folder / WORKSHEET, "UTC")
-    folders = [parse_folder(p.name) for p in (folder / MOODLE).iterdir()]
+    folders = [parse_prefix(p.name) for p in (folder / MOODLE).iterdir()]
     assert folders and all(f is not None and f.plugin == "file" for f in folders)
-    assert {f.participant for f in folders} <= set(sheet)
-    assert any(row.submitted_at is None for row in sheet.values())  # someone did not submit
-    assert any("<script>" in row.full_name for row in sheet.values())
+    assert {f.number for f in folders} <= set(sheet.rows)
+    assert any(row.submitted_at is None for row in sheet.rows.values())  # someone did not submit
+    assert any("<script>" in row.full_name for row in sheet.rows.values())
 
 
 def test_demo_runs_the_workflow_on_the_example_course(tmp_path: Path, monkeypatch) -> None:
@@ -32,7 +32,7 @@ def test_demo_runs_the_workflow_on_the_example_course(tmp_path: Path, monkeypatc
                "--workspace", str(workspace), "--sandbox", "none"])
     rows = list(csv.DictReader((workspace / "exports" / "squares" / "squares-grades.csv").open()))
     sheet = read_worksheet(demo.SAMPLES / "squares" / WORKSHEET, "UTC")
-    assert {r["student"] for r in rows} == set(sheet)
+    assert {r["student"] for r in rows} == set(sheet.rows)
     assert (workspace / "reports" / "squares" / "report.html").is_file()
     assert (workspace / "feedback" / "1106" / "squares" / "feedback.html").is_file()
     assert any(r["overridden"] for r in rows)

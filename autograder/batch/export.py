@@ -1,7 +1,9 @@
 """Exports for the LMS: one CSV row per student, or Gradescope results.json per submission.
 
 CSV: per-question columns (overrides applied), raw score, late penalty and final score; the
-columns `overridden` and `override_comments` mark every TA override. Every text cell is guarded
+columns `overridden` and `override_comments` mark every TA override; `time_trusted` says whether
+the submission time came from the LMS or the TA (no late penalty is charged otherwise) and
+`collect_note` what collect said (several files, not a notebook). Every text cell is guarded
 against spreadsheet formula injection. A grade that is not known (ungraded, grader error) leaves
 the score cells empty: never a zero. Gradescope: the final score, the tests as a student may
 see them (hidden tests' messages dropped), overrides and the late penalty in `output` and
@@ -26,7 +28,8 @@ def csv_rows(config: GradingConfig, grades: list[StudentGrade]) -> list[list[obj
     questions = list(next(iter(grades)).questions) if grades else []
     header = ["student", "Identifier", "Full name", "status", "submitted_at", "attempts",
              *questions, "raw_score", "adjusted_score", "days_late", "late_penalty_percent",
-             "final_score", "max_score", "overridden", "override_comments"]
+             "final_score", "max_score", "overridden", "override_comments",
+             "time_trusted", "collect_note"]
     rows: list[list[object]] = [header]
     for g in grades:
         submitted = g.submission.submitted_at.astimezone(zone).isoformat() if g.submission else ""
@@ -36,7 +39,9 @@ def csv_rows(config: GradingConfig, grades: list[StudentGrade]) -> list[list[obj
                *(_num(g.questions[q].score) for q in questions),
                _num(g.raw_score), _num(g.adjusted_score), g.late.days_late,
                g.late.penalty_percent, _num(g.final_score), g.max_score,
-               " ".join(g.overridden), comments]
+               " ".join(g.overridden), comments,
+               "" if g.submission is None else ("yes" if g.late.trusted else "no"),
+               g.submission.note if g.submission is not None else ""]
         rows.append([csv_cell(cell) for cell in row])
     return rows
 

@@ -7,7 +7,6 @@ whose names try to leave their folder (absolute, `..`, drive letters) are set as
 from __future__ import annotations
 
 import os
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,13 +14,12 @@ from pathlib import Path, PurePosixPath
 
 from ..errors import UserError
 from ..submission import MAX_MEMBER_BYTES
-from .moodle import MoodleFolder, parse_folder
+from .moodle import MoodleName, parse_prefix
 
 MAX_ARCHIVE_MEMBERS = 20000
 MAX_ARCHIVE_BYTES = 4 * 1024**3
 SUBMISSION_SUFFIXES = (".ipynb", ".zip")
 METADATA_PARTS = ("__MACOSX", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db")
-MOODLE_FILE = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_file_(?P<file>.+)$")
 
 
 @dataclass
@@ -31,7 +29,7 @@ class Candidate:
     origin: str  # where it came from, for messages
     name: str  # its own file name
     data: bytes
-    moodle: MoodleFolder | None = None
+    moodle: MoodleName | None = None  # whose, as Moodle wrote it
     folder: str | None = None  # the nearest enclosing folder (not for Moodle files)
 
 
@@ -56,16 +54,20 @@ def candidates(path: Path) -> Iterator[Candidate | Skipped]:
         raise UserError(f"{path}: no such file or folder")
 
 
-def _classify(parts: tuple[str, ...]) -> tuple[MoodleFolder | None, str, str | None]:
-    """The Moodle folder, the file's own name, and its nearest plain folder."""
+def _classify(parts: tuple[str, ...]) -> tuple[MoodleName | None, str, str | None]:
+    """The Moodle name, the file's own name, and its nearest plain folder.
+
+    Only the first part Moodle could have written counts: a student's own subfolders and file
+    names come after it (a student can upload a file named like another participant's prefix,
+    and it then sits inside their own folder or after their own prefix)."""
     name = parts[-1]
     for part in parts[:-1]:
-        folder = parse_folder(part)
-        if folder is not None:
+        folder = parse_prefix(part)
+        if folder is not None and not folder.rest:
             return folder, name, None
-    match = MOODLE_FILE.match(name)
-    if match is not None:
-        return MoodleFolder(match["name"].strip(), match["id"], "file"), match["file"], None
+    flat = parse_prefix(name)
+    if flat is not None and flat.rest:
+        return flat, flat.rest, None
     return None, name, parts[-2] if len(parts) > 1 else None
 
 
