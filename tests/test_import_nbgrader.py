@@ -9,7 +9,10 @@ autograder test cells whose `### BEGIN HIDDEN TESTS` part students never see.
 from __future__ import annotations
 
 import ast
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -156,3 +159,37 @@ def test_an_always_equal_object_earns_nothing(imported_course: CourseRepo) -> No
     equality = [t for t in result.tests if t.question in ("correct_squares",
                                                            "correct_sum_of_squares")]
     assert equality and all(t.status != "passed" for t in equality)
+
+
+def run_cli(course: CourseRepo, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AUTOGRADER_ROOT": str(course.root)}
+    return subprocess.run([sys.executable, "-m", "autograder.cli.main", *args], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_cli_imports_and_merges_the_config_keeping_its_comments(
+        example_course: CourseRepo, problem1: Path) -> None:
+    config = example_course.root / "grading_config.yaml"
+    config.write_text("# the course's own comment\n" + config.read_text())
+    proc = run_cli(example_course, "import", "nbgrader", str(problem1), "--id", "ps1", "--merge")
+    assert proc.returncode == 0, proc.stderr
+    assert "manual question sum_of_squares_equation" in proc.stdout
+    assert "not carried over" in proc.stdout and "sum_of_squares_uses_squares" in proc.stdout
+    assert config.read_text().startswith("# the course's own comment\n")
+    loaded = CourseRepo(example_course.root).config.assignment("ps1")
+    assert loaded.questions["correct_squares"].points == 1
+    assert loaded.questions["sum_of_squares_application"].manual
+    again = run_cli(example_course, "import", "nbgrader", str(problem1), "--id", "ps1")
+    assert again.returncode == 2 and "already exists" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content", [b"not json at all", b'{"cells": "x", "nbformat": 4}'])
+def test_cli_names_a_broken_notebook_in_one_line(example_course: CourseRepo, tmp_path: Path,
+                                                 content: bytes) -> None:
+    broken = tmp_path / "broken.ipynb"
+    broken.write_bytes(content)
+    proc = run_cli(example_course, "import", "nbgrader", str(broken))
+    assert proc.returncode == 2
+    assert "broken.ipynb" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in proc.stderr

@@ -114,3 +114,19 @@ def test_imported_demo_validates_in_the_sandbox(imported_course: CourseRepo) -> 
     assert report.problems == []
     assert report.reference.score == pytest.approx(2.0)  # q1 and q2; q4 is graded by people
     assert report.stub.score == 0
+
+
+def test_broken_question_yaml_is_one_line_naming_the_cell(tmp_path: Path) -> None:
+    from autograder.errors import UserError
+
+    nb = otter_demo()
+    nb.cells[3].source = "# BEGIN QUESTION\nname: [q1"
+    path = tmp_path / "demo.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(UserError, match=r"demo\.ipynb: cell 3: not valid YAML") as caught:
+        import_master(path)
+    assert "\n" not in str(caught.value)
+    nb.cells[3].source = "# BEGIN QUESTION\nname: q1\npoints: many"
+    nbformat.write(nb, path)
+    with pytest.raises(UserError, match="points must be a number"):
+        import_master(path)

@@ -72,6 +72,14 @@ def _wrapped(source: str) -> str:
     return f"{SOLUTION_BEGIN}\n{source}\n{SOLUTION_END}"
 
 
+def _points(value: object, where: str) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise UserError(f"{where}: nbgrader points must be a number >= 0, not {value!r}")
+    return float(value)
+
+
 def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -97,8 +105,12 @@ def import_notebook(path: Path, assignment_id: str) -> ImportedAssignment:
         source = _source(cell)
         gid = str(meta.get("grade_id") or f"cell-{index}")
         question = identifier(gid)
-        points = float(meta.get("points") or 0)
         where = f"cell {index} (grade_id {gid})"
+        points = _points(meta.get("points"), f"{path}: {where}")
+        if (meta.get("grade") or meta.get("task")) and points == 0:
+            imported.skipped.append(f"{where}: worth 0 points in nbgrader, so not a question")
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                continue
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
             imported.questions[question] = ImportedQuestion(points, origin=where)
             _import_tests(imported, question, source, names, where)
@@ -108,7 +120,7 @@ def import_notebook(path: Path, assignment_id: str) -> ImportedAssignment:
         new = (nbformat.v4.new_code_cell(source) if cell.cell_type == "code" else
                nbformat.v4.new_markdown_cell(source) if cell.cell_type == "markdown" else
                nbformat.v4.new_raw_cell(source))
-        if (meta.get("grade") and meta.get("solution")) or meta.get("task"):
+        if ((meta.get("grade") and meta.get("solution")) or meta.get("task")) and points > 0:
             imported.questions[question] = ImportedQuestion(points, manual=True, origin=where)
             imported.mark_answer(new, question)
         out.cells.append(new)

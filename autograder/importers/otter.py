@@ -120,13 +120,31 @@ def _expected(cell: nbformat.NotebookNode) -> str | None:
     return None
 
 
-def _test_cell(cell: nbformat.NotebookNode) -> tuple[str, dict]:
+def _yaml(text: str, where: str) -> object:
+    """otter's YAML blocks; a mistake is one line naming the cell."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise UserError(f"{where}: not valid YAML: {problem}") from None
+
+
+def _points_of(value: object, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise UserError(f"{where}: points must be a number >= 0, not {value!r}")
+    return float(value)
+
+
+def _test_cell(cell: nbformat.NotebookNode, where: str) -> tuple[str, dict]:
     source = _source(cell)
     config: dict = {}
     found = TEST_CONFIG.search(source)
     if found:
-        loaded = yaml.safe_load(found.group(2)) or {}
+        loaded = _yaml(found.group(2), where) or {}
         config = loaded if isinstance(loaded, dict) else {}
+        config["points"] = _points_of(config.get("points"), where)
         source = source[: found.start()] + source[found.end():]
     lines = source.splitlines()
     if lines and HIDDEN_LINE.match(lines[0]):
@@ -143,7 +161,7 @@ def _points(question: _Question) -> list[float]:
     if specified and question.points is None:
         return [float(p) if p is not None else 0.0 for p in given]
     total = 1.0 if question.points is None else float(question.points)
-    share = (total - sum(specified)) / n_free if n_free else 0.0
+    share = max(0.0, total - sum(specified)) / n_free if n_free else 0.0
     return [float(p) if p is not None else share for p in given]
 
 
@@ -165,10 +183,11 @@ def import_master(path: Path, assignment_id: str | None = None) -> ImportedAssig
         if delimiter:
             kind = delimiter.group(1).upper()
             if kind == "BEGIN QUESTION":
-                meta = yaml.safe_load(source) or {}
+                meta = _yaml(source, f"{path}: cell {index}") or {}
                 if not isinstance(meta, dict) or not meta.get("name"):
                     raise UserError(f"{path}: cell {index}: # BEGIN QUESTION without a name")
-                question = _Question(identifier(str(meta["name"])), meta.get("points"),
+                question = _Question(identifier(str(meta["name"])),
+                                     _points_of(meta.get("points"), f"{path}: cell {index}"),
                                      bool(meta.get("manual")))
                 questions.append(question)
             elif kind == "END QUESTION":
@@ -184,7 +203,7 @@ def import_master(path: Path, assignment_id: str | None = None) -> ImportedAssig
         if block == "PROMPT":
             continue
         if block == "TESTS" and question is not None and cell.cell_type == "code":
-            code, config = _test_cell(cell)
+            code, config = _test_cell(cell, f"{path}: cell {index}")
             question.tests.append((code, config, _expected(cell), f"cell {index}"))
             continue
         if cell.cell_type == "code":
