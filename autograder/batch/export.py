@@ -77,8 +77,10 @@ def gradescope_results(grade: StudentGrade, hidden_tests: Visibility = "visible"
                         notes=notes, extra=extra)
 
 
-def write_gradescope(folder: Path, grades: list[StudentGrade]) -> tuple[list[Path], list[str]]:
-    """results.json per student with a known grade; the others are named, not written."""
+def write_gradescope(folder: Path, grades: list[StudentGrade],
+                     hidden_tests: Visibility = "visible") -> tuple[list[Path], list[str]]:
+    """results.json per student with a known grade; the others are named, not written.
+    `hidden_tests` is the course's `gradescope.hidden_tests` setting."""
     written, skipped = [], []
     for grade in grades:
         if grade.result is None or grade.final_score is None:
@@ -87,6 +89,7 @@ def write_gradescope(folder: Path, grades: list[StudentGrade]) -> tuple[list[Pat
             continue
         target = folder / safe_id(grade.student.id) / "results.json"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(gradescope_results(grade), indent=2), encoding="utf-8")
+        payload = gradescope_results(grade, hidden_tests)
+        target.write_text(json.dumps(payload, indent=2), encoding="utf-8")
         written.append(target)
     return written, skipped
