@@ -104,6 +104,14 @@ def test_free_names_reach_the_notebook_through_the_proxy() -> None:
     assert body.imports == ["import numpy as np"] and body.docstring == "doc"
 
 
+def test_a_notebook_name_that_shadows_a_builtin_is_the_students() -> None:
+    names = NotebookNames()
+    names.add_cell("def max(xs):\n    return xs[0]")
+    code = ast.unparse(translate("assert max([3, 1]) == 3\nassert min([3, 1]) == 1",
+                                 names).body)
+    assert "student.max([3, 1])" in code and "student.min" not in code
+
+
 def test_unbalanced_hidden_markers_are_refused() -> None:
     with pytest.raises(Untranslatable, match="never closed"):
         split_hidden("assert True\n### BEGIN HIDDEN TESTS\nassert 1")

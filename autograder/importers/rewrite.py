@@ -149,7 +149,7 @@ def translate(source: str, names: NotebookNames, expected: str | None = None) ->
     loaded = {n.id for node in body for n in ast.walk(node)
               if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     imported = sorted((loaded - bound) & set(names.imports))
-    free = loaded - bound - BUILTINS - set(names.imports)
+    free = loaded - bound - (BUILTINS - names.defined) - set(names.imports)  # the notebook's own `max` wins
     if body and isinstance(body[-1], ast.Expr) and expected is not None:
         body[-1] = _expectation(body[-1].value, expected)
     proxy = _ToProxy(free)  # one for the whole cell: it remembers what came from the student
