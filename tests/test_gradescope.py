@@ -314,3 +314,17 @@ def test_a_symlink_in_the_upload_is_not_followed(
     code, results = run_autograder(root)
     assert code == 0 and results["extra_data"]["status"] == "invalid"
     assert "default_rng" not in json.dumps(results)
+
+
+def test_cli_writes_the_zip_and_names_an_unknown_assignment_in_one_line(
+        example_course: CourseRepo, tmp_path: Path) -> None:
+    env = {**os.environ, "AUTOGRADER_ROOT": str(example_course.root)}
+    command = [sys.executable, "-m", "autograder.cli.main", "gradescope"]
+    made = subprocess.run([*command, "squares", "-o", str(tmp_path / "ag.zip")], env=env,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert made.returncode == 0, made.stderr
+    assert zipfile.is_zipfile(tmp_path / "ag.zip")
+    unknown = subprocess.run([*command, "nope"], env=env, capture_output=True, text=True,
+                             timeout=300, check=False)
+    assert unknown.returncode == 2 and "unknown assignment 'nope'" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
