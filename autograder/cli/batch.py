@@ -7,11 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..batch.collect import collect
@@ -22,16 +19,15 @@ from ..batch.report import build_report
 from ..course import CourseRepo
 from ..errors import UserError
 from ..gradebook.db import open_gradebook
-from ..gradebook.grades import StudentGrade, compute_grades
+from ..gradebook.grades import compute_grades
 from ..gradebook.store import remove_override, set_override
 from ..grading.results import Result
 from .common import SandboxOption, WorkspaceOption, console, repo
+from .gradebook_table import STATUS_COLOURS, question_tables, totals_table
 
 Assignment = Annotated[str, typer.Argument(help="assignment id")]
 DbOption = typer.Option(None, "--db", help="gradebook database URL "
                         "(default: SQLite file in the workspace, or $AUTOGRADER_DB)")
-STATUS_COLOURS = {"graded": "green", "invalid": "yellow", "grader-error": "red",
-                  "ungraded": "cyan", "missing": "dim"}
 
 
 def _open(workspace: Path | None, db: str | None) -> tuple[CourseRepo, sessionmaker[Session]]:
@@ -151,56 +147,18 @@ def grade_all_command(
     console.print(f"next: autograder gradebook {assignment} · feedback · export · report")
 
 
-def _cell(value: float | None) -> str:
-    return "–" if value is None else f"{round(value, 2):g}"
-
-
-def gradebook_table(assignment_id: str, grades: list[StudentGrade], width: int = 120) -> Table:
-    """Scores rounded for reading (the exports carry the exact numbers). Columns are as wide as
-    their values and long headers wrap; on a narrow terminal names and attempts are left out."""
-    questions = list(grades[0].questions) if grades else []
-    columns: dict[str, list[Text]] = {name: [] for name in (
-        "student", "name", "status", "tries", *questions, "raw", "late", "final")}
-    for g in grades:
-        late = f"{g.late.days_late}d -{g.late.penalty_percent:g}%" if g.late.days_late else ""
-        values = {"student": Text(g.student.id), "name": Text(g.student.name[:18]),
-                  "status": Text(g.status, style=STATUS_COLOURS.get(g.status, "magenta")),
-                  "tries": Text(str(g.attempts)), "raw": Text(_cell(g.raw_score)),
-                  "late": Text(late), "final": Text(_cell(g.final_score), style="bold")}
-        for q in questions:
-            override = "*" if g.questions[q].override else ""
-            values[q] = Text(_cell(g.questions[q].score) + override)
-        for name, value in values.items():
-            columns[name].append(value)
-    widths = {name: max([min(len(name), 6), *(v.cell_len for v in cells)])
-              for name, cells in columns.items()}
-    widths.update({n: max(widths[n], len(n)) + 1 for n in ("student", "status", "name")})
-    if sum(widths.values()) + 2 * len(widths) > width:
-        for optional in ("name", "tries"):
-            del columns[optional], widths[optional]
-    max_score = grades[0].max_score if grades else 0
-    table = Table(title=f"Gradebook: {assignment_id} (out of {max_score:g})",
-                  box=box.SIMPLE_HEAD, padding=(0, 1), collapse_padding=True)
-    for name, w in widths.items():
-        header = "\n".join(name[i:i + w] for i in range(0, len(name), w))
-        table.add_column(header, justify="left" if name in ("student", "name") else "right",
-                         width=w, no_wrap=True)
-    for row in zip(*columns.values(), strict=True):
-        table.add_row(*row)
-    table.caption = "* TA override · – no score yet (not graded, or a grader error)"
-    return table
-
-
 def gradebook_command(assignment: Assignment, workspace: Path | None = WorkspaceOption,
                       db: str | None = DbOption) -> None:
-    """Print the gradebook of an assignment: per-question scores, late penalty, final score.
+    """Print the gradebook: raw score + overrides + late penalty = final, then per question.
 
     Example: autograder gradebook gradient_descent
     """
     course, sessions = _open(workspace, db)
     with sessions() as session:
         grades = compute_grades(session, course.config, assignment)
-    console.print(gradebook_table(assignment, grades, console.width))
+    console.print(totals_table(assignment, grades))
+    for table in question_tables(grades, console.width):
+        console.print(table)
 
 
 def override_command(

@@ -99,6 +99,12 @@ def set_override(session: Session, config: GradingConfig, assignment_id: str, st
         raise UserError("an override needs a comment saying why (--comment \"...\")")
     if session.get(Student, student_id) is None:
         raise UserError(f"no student {student_id!r} in the gradebook")
+    submitted = select(SubmissionRow.id).where(SubmissionRow.student_id == student_id,
+                                               SubmissionRow.assignment_id == assignment_id)
+    if session.scalar(submitted.limit(1)) is None:
+        raise UserError(f"{student_id!r} has no submission for {assignment_id!r}: an override "
+                        "changes the score of graded work; collect their work first "
+                        "(autograder collect)")
     ensure_assignment(session, config, assignment_id)
     row = session.scalar(select(Override).where(
         Override.student_id == student_id, Override.assignment_id == assignment_id,
