@@ -16,6 +16,8 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder.authoring.definitions import definition_source
+
 torch = pytest.importorskip("torch")
 
 SOURCE = Path(__file__).resolve().parents[2] / "source" / "convolutions"
@@ -76,3 +78,30 @@ def test_reference_reaches_threshold(reference, sound_set, one_thread, data_seed
     assert pred.dtype.kind == "i" and pred.shape == y_test.shape
     assert accuracy >= THRESHOLD, f"seed {data_seed}: accuracy {accuracy:.3f}"
     assert cpu <= CPU_SECONDS, f"seed {data_seed}: {cpu:.1f} s of CPU time"
+
+
+WORSE_BY_ONE_IN_SEVEN = '''
+def fit_predict(X_train, y_train, X_test, n_classes, seed=0):
+    pred = reference_fit_predict(X_train, y_train, X_test, n_classes, seed)
+    pred[::7] = (pred[::7] + 1) % n_classes
+    return pred
+'''
+
+
+def test_held_out_accuracy_earns_partial_credit_in_steps(course, grade_variant):
+    """The reference with every 7th prediction wrong (accuracy about 0.85) earns the 0.82 and 0.84
+    steps of the held-out score, not the 0.86 to 0.90 ones: partial credit, not a zero."""
+    nb = nbformat.read(SOURCE / "convolutions.ipynb", as_version=4)
+    reference_source = definition_source(nb, "fit_predict").replace(
+        "def fit_predict(", "def reference_fit_predict(", 1)
+    result = grade_variant("convolutions", {"fit_predict": reference_source + WORSE_BY_ONE_IN_SEVEN},
+                           questions={"cnn"})
+    steps = {t.name.rpartition("[")[2].rstrip("]"): t for t in result.tests
+             if "test_held_out_accuracy" in t.name}
+    assert sorted(steps) == [f"at_least_{s}" for s in ("0.82", "0.84", "0.86", "0.88", "0.90")]
+    passed = sorted(name for name, t in steps.items() if t.status == "passed")
+    assert passed == ["at_least_0.82", "at_least_0.84"], {n: t.output for n, t in steps.items()}
+    failed = steps["at_least_0.86"].output
+    assert "mean of 5 draws" in failed and "is below 0.86" in failed
+    earned = sum(t.score for t in steps.values())
+    assert earned == pytest.approx(2 / 5 * sum(t.max_score for t in steps.values()))

@@ -1,6 +1,7 @@
 """Public tests of question cnn: AudioCNN's output shapes and a short smoke run of fit_predict.
 
-The real test (hidden) trains on a larger set drawn with a secret seed and needs 0.90 accuracy.
+The real test (hidden) trains once on 500 clips drawn with a secret seed and scores the mean
+accuracy over 5 secret held-out draws in steps from 0.82 to 0.90 (the notebook says exactly how).
 """
 
 import importlib.util
