@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from builders import good_bytes
 from typer.testing import CliRunner
 
 from autograder.cli.main import app, run
-from autograder.demo.samples import notebook_bytes, solved_notebook
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def test_ta_workflow(cli, tmp_path: Path) -> None:
     course, invoke = cli
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    (inbox / "alice.ipynb").write_bytes(notebook_bytes(solved_notebook(course, "squares")))
+    (inbox / "alice.ipynb").write_bytes(good_bytes(course))
     (inbox / "readme.txt").write_text("hello")
     out = invoke("collect", "squares", str(inbox))
     assert "collected 1 submission" in out and "set aside" in out

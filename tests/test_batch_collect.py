@@ -8,19 +8,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from builders import notebook_bytes, solved_notebook, submit_zip
 from sqlalchemy import select
 
 from autograder.batch.collect import collect
 from autograder.batch.moodle import parse_time, read_worksheet
 from autograder.batch.names import csv_cell, safe_filename, safe_id
-from autograder.demo.samples import (
-    MOODLE,
-    WORKSHEET,
-    notebook_bytes,
-    solved_notebook,
-    submit_zip,
-    write_samples,
-)
+from autograder.demo.samples import MOODLE, WORKSHEET, write_samples
 from autograder.errors import UserError
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.models import Student, SubmissionRow, now

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from builders import HOSTILE_CELLS, good_bytes, notebook_bytes, wrong_notebook
 from sqlalchemy import select
 
 from autograder.authoring.definitions import replace_definition
 from autograder.batch.collect import collect
 from autograder.batch.grade_all import CanaryFailed, grade_all, result_path
-from autograder.demo.samples import HOSTILE_CELLS, MISTAKES, notebook_bytes, solved_notebook
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.models import GradeResult, SubmissionRow
 from autograder.gradebook.store import latest_submissions
@@ -21,11 +21,9 @@ from autograder.gradebook.store import latest_submissions
 def _inbox(course, folder: Path) -> dict[str, bytes]:
     """alice and bob correct (same content), carol with a typical mistake, dave not a notebook."""
     folder.mkdir()
-    good = notebook_bytes(solved_notebook(course, "squares"))
-    wrong = solved_notebook(course, "squares")
-    for name, source in MISTAKES["squares"]["sums x instead of its squares"].items():
-        assert replace_definition(wrong, name, source)
-    files = {"alice.ipynb": good, "bob.ipynb": good, "carol.ipynb": notebook_bytes(wrong),
+    good = good_bytes(course)
+    files = {"alice.ipynb": good, "bob.ipynb": good,
+             "carol.ipynb": notebook_bytes(wrong_notebook(course)),
              "dave.ipynb": b"%PDF-1.4 not a notebook"}
     for name, data in files.items():
         (folder / name).write_bytes(data)
@@ -133,14 +131,12 @@ def test_hostile_submission_in_the_sandbox(example_course, tmp_path: Path) -> No
     """Patching numpy.testing changes nothing, the hunt finds no hidden test, os._exit only
     ends the worker: the submission keeps exactly what its functions earn."""
     sessions = open_gradebook(example_course.workspace)
-    wrong = solved_notebook(example_course, "squares")
-    for name, source in MISTAKES["squares"]["sums x instead of its squares"].items():
-        replace_definition(wrong, name, source)
+    wrong = wrong_notebook(example_course)
     wrong.cells += [nbformat.v4.new_code_cell(src) for src in HOSTILE_CELLS]
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     (inbox / "mallory.ipynb").write_bytes(notebook_bytes(wrong))
-    (inbox / "honest.ipynb").write_bytes(notebook_bytes(solved_notebook(example_course, "squares")))
+    (inbox / "honest.ipynb").write_bytes(good_bytes(example_course))
     with sessions() as session:
         collect(example_course, session, "squares", inbox)
     grade_all(example_course, sessions, "squares", sandbox="bwrap", workers=2)

@@ -10,16 +10,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from builders import good_bytes, notebook_bytes, wrong_notebook
 from gradescope_spec import spec_problems, student_safety_problems
 
-from autograder.authoring.definitions import replace_definition
 from autograder.batch.collect import collect
 from autograder.batch.export import write_csv, write_gradescope
 from autograder.batch.feedback import feedback_view, render_feedback, write_feedback
 from autograder.batch.grade_all import grade_all
 from autograder.batch.report import build_report
 from autograder.course import CourseRepo
-from autograder.demo.samples import MISTAKES, notebook_bytes, solved_notebook
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.grades import compute_grades
 from autograder.gradebook.models import SubmissionRow, now
@@ -38,13 +37,10 @@ def book(tmp_path_factory):
     shutil.copytree(EXAMPLE, root / "course", ignore=shutil.ignore_patterns("release"))
     course = CourseRepo(root / "course", workspace=root / "workspace")
     sessions = open_gradebook(course.workspace)
-    wrong = solved_notebook(course, "squares")
-    for name, source in MISTAKES["squares"]["sums x instead of its squares"].items():
-        replace_definition(wrong, name, source)
     inbox = root / "inbox"
     inbox.mkdir()
-    (inbox / "alice.ipynb").write_bytes(notebook_bytes(solved_notebook(course, "squares")))
-    (inbox / "carol.ipynb").write_bytes(notebook_bytes(wrong))
+    (inbox / "alice.ipynb").write_bytes(good_bytes(course))
+    (inbox / "carol.ipynb").write_bytes(notebook_bytes(wrong_notebook(course)))
     with sessions() as session:
         collect(course, session, "squares", inbox)
         upsert_student(session, "carol", HOSTILE)
@@ -98,7 +94,7 @@ def test_hidden_tests_wait_for_the_due_date_when_configured(book) -> None:
     before = feedback_view(course.config, grade, at=deadline - timedelta(hours=1))
     after = feedback_view(course.config, grade, at=deadline + timedelta(hours=1))
     hidden_count = sum(t.visibility == "after_due_date" for t in result.tests)
-    assert sum(q.withheld for q in before.questions) == hidden_count
+    assert hidden_count and sum(q.withheld for q in before.questions) == hidden_count
     assert sum(len(q.tests) for q in after.questions) == len(result.tests)
     assert all(not t.output for q in after.questions for t in q.tests
                if t.name in {x.name for x in result.tests if x.visibility != "visible"})
@@ -152,4 +148,14 @@ def test_report_has_plots_and_the_most_failed_tests(book) -> None:
     failed = [t for t in grades["carol"].result.tests if t.status != "passed"]
     assert failed and all(t.name in html for t in failed)
     assert "erin (grader-error)" in html
-    assert "<script>" not in html
+
+
+def test_report_shows_a_students_message_inert(book) -> None:
+    """The report quotes failure messages, which a student's code can word: as text, not HTML."""
+    course, grades = book
+    result = grades["carol"].result.model_copy(deep=True)
+    failing = next(t for t in result.tests if t.status != "passed")
+    failing.output = HOSTILE
+    carol = replace(grades["carol"], result=result)
+    html = build_report(course.config, "squares", [grades["alice"], carol])
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html

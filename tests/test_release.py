@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -147,12 +148,23 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_committed_release_matches_make_release():
-    """release/ is what `autograder release` produces from source/ (run for all assignments)."""
-    ids = [p.name for p in (ROOT / "source").iterdir() if (p / f"{p.name}.ipynb").is_file()]
-    repo = CourseRepo(ROOT)
-    for aid in ids:
+def test_committed_release_matches_make_release(tmp_path: Path):
+    """release/ is what `autograder release` produces from source/ (run for all assignments, into
+    a copy of the course: the real release/ is never touched by the suite)."""
+    copy = tmp_path / "course"
+    copy.mkdir()
+    shutil.copy(ROOT / "grading_config.yaml", copy)
+    shutil.copytree(ROOT / "source", copy / "source",
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    repo = CourseRepo(copy)
+    for aid in repo.config.assignments:
         release(repo, aid)
-    diff = subprocess.run(["git", "status", "--porcelain", "release/"], cwd=ROOT,
-                          capture_output=True, text=True)
-    assert diff.stdout == "", f"release/ differs from a fresh release:\n{diff.stdout}"
+    made, committed = _files(copy / "release"), _files(ROOT / "release")
+    assert sorted(made) == sorted(committed), "release/ holds other files than a fresh release"
+    differing = sorted(name for name in made if made[name] != committed[name])
+    assert differing == [], f"release/ differs from a fresh release: {differing}"
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts}

@@ -149,10 +149,26 @@ def test_no_op_while_graded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert check("square") is None and check_all() is None
 
 
-def test_time_check_runs_the_notebook_and_one_check(released: Path,
-                                                    example_course: CourseRepo) -> None:
+def test_time_check_runs_the_notebook_and_one_check(released: Path, example_course: CourseRepo,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timed call is one check of the question, against the notebook's own definitions."""
+    from autograder.student import timing
+
+    reports = []
+
+    def recording(*args, **kwargs):
+        check, check_all = enable_checks(*args, **kwargs)
+
+        def timed(question: str):
+            reports.append(check(question))
+            return reports[-1]
+        return timed, check_all
+
+    monkeypatch.setattr(timing, "enable_checks", recording)
     solution = example_course.source(AID).notebook
-    assert time_check(solution, "square", release=released) > 0
+    seconds = time_check(solution, "square", release=released)
+    (report,) = reports  # passes only if the notebook's cells defined `square`
+    assert report.scope == "square" and report.ok and isinstance(seconds, float)
 
 
 def test_rendered_by_a_real_jupyter_kernel(released: Path, example_course: CourseRepo) -> None:

@@ -7,13 +7,13 @@ import io
 from pathlib import Path
 
 import pytest
+from builders import good_bytes
 from rich.table import Table
 from rich.text import Text
 from typer.testing import CliRunner
 
 from autograder.cli.main import app
 from autograder.cli.terminal import SafeConsole, clean, markup
-from autograder.demo.samples import notebook_bytes, solved_notebook
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.store import upsert_student
 
@@ -93,7 +93,7 @@ def test_commands_print_student_text_as_text(cli, tmp_path: Path) -> None:
     short = f"{CLEAR}[b]OK"  # short enough for any column; an unclosed tag styles too
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    (inbox / "alice.ipynb").write_bytes(notebook_bytes(solved_notebook(course, "squares")))
+    (inbox / "alice.ipynb").write_bytes(good_bytes(course))
     (inbox / f"{short}.txt").write_text("not a submission")
     outputs = {"collect": invoke("collect", "squares", str(inbox))}
     with open_gradebook(course.workspace)() as session:
@@ -101,7 +101,7 @@ def test_commands_print_student_text_as_text(cli, tmp_path: Path) -> None:
         session.commit()
     outputs["gradebook"] = invoke("gradebook", "squares")
     named = tmp_path / f"{short}.ipynb"
-    named.write_bytes(notebook_bytes(solved_notebook(course, "squares")))
+    named.write_bytes(good_bytes(course))
     outputs["grade"] = invoke("grade", "squares", str(named), "--sandbox", "none")
     for command, output in outputs.items():
         assert not _forbidden(output), f"{command}: {output!r}"

@@ -30,7 +30,7 @@ import nbformat
 
 from ..authoring.definitions import replace_definition
 from ..authoring.release import student_notebook
-from ..authoring.solutions import BEGIN, END
+from ..authoring.solved import notebook_bytes, solved_notebook
 from ..course import CourseRepo
 
 WORKSHEET = "grading_worksheet.csv"
@@ -92,19 +92,6 @@ class Sample:
     label: str
 
 
-def solved_notebook(repo: CourseRepo, assignment_id: str) -> nbformat.NotebookNode:
-    """The released notebook with the reference solutions typed in, as a good student's."""
-    files = repo.source(assignment_id)
-    source = nbformat.read(files.notebook, as_version=4)
-    solutions = {str(c.get("id")): c.source for c in source.cells if c.cell_type == "code"}
-    nb = student_notebook(files)
-    for cell in nb.cells:
-        if cell.cell_type == "code" and str(cell.get("id")) in solutions:
-            lines = solutions[str(cell.get("id"))].splitlines()
-            cell.source = "\n".join(line for line in lines if line.strip() not in (BEGIN, END))
-    return nb
-
-
 def partial_notebook(repo: CourseRepo, assignment_id: str) -> nbformat.NotebookNode:
     """The second half of the solution cells left as the released stubs."""
     nb = solved_notebook(repo, assignment_id)
@@ -113,10 +100,6 @@ def partial_notebook(repo: CourseRepo, assignment_id: str) -> nbformat.NotebookN
     for cell in solved[len(solved) // 2:]:
         cell.source = stub[str(cell.get("id"))]
     return nb
-
-
-def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
-    return (nbformat.writes(nb) + "\n").encode()
 
 
 def submit_zip(notebook: bytes, name: str, assignment_id: str, claimed: str) -> bytes:
