@@ -328,3 +328,22 @@ def test_cli_writes_the_zip_and_names_an_unknown_assignment_in_one_line(
                              timeout=300, check=False)
     assert unknown.returncode == 2 and "unknown assignment 'nope'" in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1
+
+
+def test_student_view_keeps_only_messages_marked_safe() -> None:
+    from autograder.gradescope.results import results_json
+    from autograder.grading.results import Result, TestResult
+
+    tests = [TestResult(name="expected", question="q", score=0, max_score=1, status="failed",
+                        visibility="hidden", output="expected 42, got 41"),
+             TestResult(name="safe", question="q", score=0, max_score=1, status="failed",
+                        visibility="hidden", output="your function is too slow",
+                        safe_message=True)]
+    result = Result(submission="s.ipynb", assignment="a", status="graded", max_score=2,
+                    tests=tests)
+    student = results_json(result)
+    assert [t["output"] for t in student["tests"]] == ["", "your function is too slow"]
+    assert spec_problems(student) == [] and student_safety_problems(student) == []
+    later = results_json(result, hidden_tests="after_published")
+    assert {t["visibility"] for t in later["tests"]} == {"after_published"}
+    assert spec_problems(later) == []

@@ -23,7 +23,8 @@ TEXT = "text"
 
 
 def test_entry(test: dict, hidden_tests: Visibility, staff: bool) -> dict:
-    """One test as Gradescope shows it. A hidden test's message is kept only for staff views."""
+    """One test as Gradescope shows it, from the staff view or the student view
+    (`Result.public_view`, which keeps a hidden test's message only when marked safe)."""
     hidden = test["visibility"] != "visible"
     entry = {
         "name": f"{test['question']}: {test['name']}" if test.get("question") else test["name"],
@@ -31,9 +32,8 @@ def test_entry(test: dict, hidden_tests: Visibility, staff: bool) -> dict:
         "score": test["score"],
         "max_score": test["max_score"],
         "status": "passed" if test["status"] == "passed" else "failed",
-        "visibility": hidden_tests if hidden and not staff else
-        ("hidden" if hidden else "visible"),
-        "output": test.get("output", "") if staff or not hidden else "",
+        "visibility": hidden_tests if hidden and not staff else test["visibility"],
+        "output": test.get("output", ""),
         "output_format": TEXT,
         "tags": [test["question"]] if test.get("question") else [],
     }
@@ -49,7 +49,7 @@ def results_json(result: Result, *, hidden_tests: Visibility = "visible",
 
     `score` is the final score (after a late penalty); `notes` become the top-level output;
     `staff` keeps hidden tests' messages (for the TA's own files, never for students)."""
-    data = result.model_dump()
+    data = result.model_dump() if staff else result.public_view()
     lines = list(notes or [])
     if result.message:
         lines.insert(0, result.message)
