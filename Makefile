@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ASSIGNMENT ?=
 
-.PHONY: setup system test demo release validate grade bench lint format clean
+.PHONY: setup system test demo release validate grade bench lint format clean serve
 
 setup: $(STAMP) system
 
@@ -45,6 +45,11 @@ grade: setup
 
 demo: setup
 	$(BIN)/python -m autograder.demo
+
+# The course web app on the demo's workspace (made by `make demo` first), demo sign-in links printed.
+serve: setup
+	@test -d course/demo || $(BIN)/python -m autograder.demo
+	$(BIN)/autograder serve --workspace course/demo --demo-accounts
 
 # nbgrader (the anchor we compare with) in its own virtualenv; torch first, as above.
 BENCH_VENV := .venv-bench

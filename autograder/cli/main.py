@@ -23,6 +23,7 @@ from .common import err_console
 from .gradescope import gradescope_command
 from .grading import grade_command
 from .importing import import_app
+from .serve import serve_command
 from .student import check_command, submit_command
 
 app = typer.Typer(
@@ -41,6 +42,7 @@ app.command("override", short_help="Replace a question's score for a student, wi
 app.command("feedback", short_help="Write per-student feedback pages (HTML, Markdown).")(feedback_command)
 app.command("export", short_help="Export grades as LMS CSV or Gradescope results.json.")(export_command)
 app.command("report", short_help="Write the batch report with plots (for TAs).")(report_command)
+app.command("serve", short_help="Run the course web app: uploads, results, manual grading.")(serve_command)
 app.command("gradescope", short_help="Build the autograder zip for Gradescope.")(gradescope_command)
 app.add_typer(import_app, name="import", short_help="Import an nbgrader or otter assignment.")
 

@@ -20,7 +20,7 @@ class Lateness:
 
 
 UNTRUSTED = Lateness(0, 0.0, trusted=False)
-TRUSTED_TIME_SOURCES = ("lms-worksheet", "given")  # the LMS's record, or a time the TA stated
+TRUSTED_TIME_SOURCES = ("lms-worksheet", "given", "server")  # LMS record, TA, web app upload
 
 
 def lateness(policy: LatePolicy, submitted_at: datetime, deadline: datetime) -> Lateness:
