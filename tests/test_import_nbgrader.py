@@ -201,3 +201,13 @@ def test_cli_names_a_broken_notebook_in_one_line(example_course: CourseRepo, tmp
     assert proc.returncode == 2
     assert "broken.ipynb" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_grade_ids_that_clash_as_identifiers_stay_apart(problem1: Path) -> None:
+    nb = nbformat.read(problem1, as_version=4)
+    nb.cells[5].metadata["nbgrader"]["grade_id"] = "cell-1"
+    nb.cells[6].metadata["nbgrader"]["grade_id"] = "cell_1"
+    nbformat.write(nb, problem1)
+    imported = import_notebook(problem1, "ps1")
+    assert {"cell_1", "cell_1_2"} <= set(imported.questions)
+    assert {t.question for t in imported.tests} >= {"cell_1", "cell_1_2"}

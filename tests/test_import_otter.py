@@ -130,3 +130,34 @@ def test_broken_question_yaml_is_one_line_naming_the_cell(tmp_path: Path) -> Non
     nbformat.write(nb, path)
     with pytest.raises(UserError, match="points must be a number"):
         import_master(path)
+
+
+def test_otter_v0_format_is_refused_in_one_line(tmp_path: Path) -> None:
+    from autograder.errors import UserError
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("```\nBEGIN QUESTION\nname: q1\n```"),
+        nbformat.v4.new_code_cell("def square(x):\n    return x**2 # SOLUTION"),
+        nbformat.v4.new_code_cell("## Test ##\nsquare(2) == 4")])
+    path = tmp_path / "v0.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(UserError, match=r"v0\.ipynb: .*v0 format") as caught:
+        import_master(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_test_without_recorded_output_is_not_imported_as_always_passing(demo: Path) -> None:
+    nb = nbformat.read(demo, as_version=4)
+    first_test = next(i for i, c in enumerate(nb.cells) if c.source == "square(1) == 1")
+    nb.cells[first_test].source = "square(3)"
+    nb.cells[first_test].outputs = []
+    nbformat.write(nb, demo)
+    imported = import_master(demo, "otter_demo")
+    assert "q1_1" not in {t.name for t in imported.tests}
+    assert any("expected output is not recorded" in note for note in imported.skipped)
+
+
+def test_files_next_to_the_notebook_are_named(demo: Path) -> None:
+    (demo.parent / "data.csv").write_text("a,b\n")
+    imported = import_master(demo, "otter_demo")
+    assert any("data.csv" in note and "data/" in note for note in imported.skipped)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..batch.collect import collect
-from ..batch.export import write_csv, write_gradescope
 from ..batch.feedback import write_feedback
 from ..batch.grade_all import Hooks, grade_all
 from ..batch.report import build_report
@@ -23,7 +21,9 @@ from ..gradebook.grades import compute_grades
 from ..gradebook.store import remove_override, set_override
 from ..grading.results import Result
 from .common import SandboxOption, WorkspaceOption, console, repo
+from .exports import WorksheetTimezone
 from .gradebook_table import STATUS_COLOURS, question_tables, totals_table
+from .terminal import markup
 
 Assignment = Annotated[str, typer.Argument(help="assignment id")]
 DbOption = typer.Option(None, "--db", help="gradebook database URL "
@@ -50,6 +50,7 @@ def collect_command(
     received_at: Annotated[str | None, typer.Option(
         "--received-at", help="submission time for files the worksheet does not date, e.g. "
         "2026-11-30T17:00 (course timezone unless an offset is given)")] = None,
+    worksheet_timezone: Annotated[str | None, WorksheetTimezone] = None,
     workspace: Path | None = WorkspaceOption, db: str | None = DbOption,
 ) -> None:
     """Copy submissions into the workspace (submitted/<student>/<assignment>/), untouched.
@@ -63,7 +64,8 @@ def collect_command(
     course.config.assignment(assignment)
     when = course.config.course_time(received_at, "--received-at") if received_at else None
     with sessions() as session, console.status(f"collecting {path} ..."):
-        report = collect(course, session, assignment, path, worksheet, when)
+        report = collect(course, session, assignment, path, worksheet, when,
+                         worksheet_timezone)
     console.print(f"collected [bold]{len(report.collected)}[/] submission(s) of {assignment} "
                   f"into {_where(course, course.workspace / 'submitted')}")
     if report.duplicates:
@@ -74,8 +76,12 @@ def collect_command(
     for origin, reason, kept in report.set_aside:
         where = f" -> {_where(course, kept)}" if kept else ""
         console.print(f"  [yellow]set aside[/] {escape(origin)}: {escape(reason)}{escape(where)}")
-    for warning in report.warnings:
-        console.print(f"  [yellow]note[/] {escape(warning)}")
+    for warning in [*report.chosen, *report.warnings]:
+        console.print(markup("  [yellow]note[/] {}", warning))
+    if report.untrusted_time:
+        console.print(markup("  [yellow]no trusted submission time[/] (no worksheet date, no "
+                             "--received-at; no late penalty is charged): {}",
+                             ", ".join(report.untrusted_time)))
 
 
 class BarHooks(Hooks):
@@ -159,6 +165,13 @@ def gradebook_command(assignment: Assignment, workspace: Path | None = Workspace
     console.print(totals_table(assignment, grades))
     for table in question_tables(grades, console.width):
         console.print(table)
+    untrusted = [g.student.id for g in grades if g.submission is not None and not g.late.trusted]
+    if untrusted:
+        console.print(markup("  [yellow]no trusted submission time[/] (no late penalty charged): "
+                             "{}", ", ".join(untrusted)))
+    for g in grades:  # what collect said: several files, not a notebook, unreadable
+        if g.submission is not None and g.submission.note:
+            console.print(markup("  [yellow]{}[/]: {}", g.student.id, g.submission.note))
 
 
 def override_command(
@@ -203,38 +216,6 @@ def feedback_command(
     written = write_feedback(course.workspace, course.config, grades)
     console.print(f"wrote feedback for {len(written)} student(s) under "
                   f"{_where(course, course.workspace / 'feedback')}")
-
-
-class Format(StrEnum):
-    csv = "csv"
-    gradescope = "gradescope"
-
-
-def export_command(
-    assignment: Assignment,
-    format: Annotated[Format, typer.Option("--format", help="csv or gradescope")] = Format.csv,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="file (csv) or folder "
-                                                "(gradescope)")] = None,
-    workspace: Path | None = WorkspaceOption, db: str | None = DbOption,
-) -> None:
-    """Export grades: a CSV for the LMS, or a Gradescope results.json per submission.
-
-    Example: autograder export gradient_descent --format csv
-    """
-    course, sessions = _open(workspace, db)
-    with sessions() as session:
-        grades = compute_grades(session, course.config, assignment)
-    exports = course.workspace / "exports" / assignment
-    if format is Format.csv:
-        target = write_csv(output or exports / f"{assignment}-grades.csv", course.config, grades)
-        console.print(f"wrote {sum(g.status != 'missing' for g in grades)} row(s) to "
-                      f"{_where(course, target)}")
-        return
-    written, skipped = write_gradescope(output or exports / "gradescope", grades)
-    console.print(f"wrote {len(written)} results.json under "
-                  f"{_where(course, output or exports / 'gradescope')}")
-    if skipped:
-        console.print(f"[yellow]not exported (no grade yet)[/]: {escape(', '.join(skipped))}")
 
 
 def report_command(

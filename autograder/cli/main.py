@@ -12,7 +12,6 @@ from ..sandbox.numba_cache import use_trusted_cache
 from .authoring import release_command, validate_command
 from .batch import (
     collect_command,
-    export_command,
     feedback_command,
     grade_all_command,
     gradebook_command,
@@ -20,6 +19,7 @@ from .batch import (
     report_command,
 )
 from .common import err_console
+from .exports import export_command
 from .gradescope import gradescope_command
 from .grading import grade_command
 from .importing import import_app
@@ -40,7 +40,7 @@ app.command("grade-all", short_help="Grade all collected submissions in parallel
 app.command("gradebook", short_help="Print an assignment's gradebook.")(gradebook_command)
 app.command("override", short_help="Replace a question's score for a student, with a comment.")(override_command)
 app.command("feedback", short_help="Write per-student feedback pages (HTML, Markdown).")(feedback_command)
-app.command("export", short_help="Export grades as LMS CSV or Gradescope results.json.")(export_command)
+app.command("export", short_help="Export grades for Moodle, Canvas, nbgrader, Gradescope or as CSV.")(export_command)
 app.command("report", short_help="Write the batch report with plots (for TAs).")(report_command)
 app.command("serve", short_help="Run the course web app: uploads, results, manual grading.")(serve_command)
 app.command("gradescope", short_help="Build the autograder zip for Gradescope.")(gradescope_command)

@@ -2,10 +2,10 @@
 
 It zips demo/submissions/<id>/moodle/ as Moodle's "download all submissions" would, then runs the
 real commands (collect with the grading worksheet, grade-all in the sandbox, gradebook, an
-override, feedback, both exports, report) in a scratch workspace, course/demo/ by default, and
-says where everything went. The first assignment of grading_config.yaml with source and samples
-is used (in this course gradient_descent, the quickest to grade), otherwise the tool's example
-course.
+override, feedback, the exports, report) in a scratch workspace, course/demo/ by default, says
+where everything went, and ends with the Moodle grading worksheet and feedback zip to upload. The
+first assignment of grading_config.yaml with source and samples is used (in this course
+gradient_descent, the quickest to grade), otherwise the tool's example course.
 """
 
 from __future__ import annotations
@@ -109,7 +109,10 @@ def main(argv: list[str] | None = None) -> None:
          "1101", question, "1", "--comment", "demo: partial credit for a correct idea")
     step("5. The gradebook", "gradebook", aid)
     step("6. Feedback for every student", "feedback", aid)
-    step("7. Exports for the LMS", "export", aid, "--format", "csv")
+    step("7. Exports: Moodle's grading worksheet and feedback zip, and more", "export", aid,
+         "--format", "moodle")
+    step("", "export", aid, "--format", "moodle-feedback-zip")
+    step("", "export", aid, "--format", "csv")
     step("", "export", aid, "--format", "gradescope")
     step("8. The report", "report", aid)
     console.rule("[bold]Where everything is")
@@ -125,6 +128,12 @@ def main(argv: list[str] | None = None) -> None:
     }
     for label, path in places.items():
         console.print(f"  {label + ':':38} {path}")
+    console.rule("[bold]Ready to upload to Moodle")
+    exports = workspace / "exports" / aid
+    uploads = {"Upload grading worksheet": f"{aid}-moodle-worksheet.csv",
+               "Upload multiple feedback files in a zip": f"{aid}-moodle-feedback.zip"}
+    for action, name in uploads.items():
+        console.print(f"  {action + ':':41} {exports / name}")
     console.print(f"done in {time.monotonic() - started:.0f} s; the workspace is scratch: "
                   f"delete {workspace} when done")
 

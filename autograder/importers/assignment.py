@@ -17,6 +17,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from ..authoring.foreign import foreign_marker
 from ..config import load_config
 from ..course import CONFIG_NAME, CourseRepo
 from ..errors import UserError
@@ -64,14 +65,38 @@ class ImportedAssignment:
     def mark_answer(self, cell: nbformat.NotebookNode, question: str) -> None:
         cell.setdefault("metadata", {})[ANSWER_KEY] = {"answer": question}
 
-    def drop_untested(self) -> None:
-        """An autograded question whose every test was refused cannot be graded: say so."""
+    def add_question(self, raw: str, question: ImportedQuestion) -> str:
+        """Register a question under an identifier made from `raw`, unique in the assignment."""
+        name = base = identifier(raw)
+        number = 2
+        while name in self.questions:
+            name, number = f"{base}_{number}", number + 1
+        self.questions[name] = question
+        return name
+
+    def finish(self) -> ImportedAssignment:
+        """Drop questions left without tests, refuse leftover foreign markers, and name the
+        files next to the notebook that were not copied."""
         tested = {t.question for t in self.tests}
         for name, q in list(self.questions.items()):
             if not q.manual and name not in tested:
                 del self.questions[name]
                 self.skipped.append(f"question {name} ({q.points:g} points, {q.origin}): none "
                                     "of its tests could be carried over; write them by hand")
+        for cell in self.notebook.cells:
+            found = foreign_marker(cell)
+            if found:
+                first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
+                raise UserError(f"{self.source}: the cell starting {first!r} still holds "
+                                f"{found} after import; this format is not understood (otter's "
+                                "v0 format? convert it to v1)")
+        others = sorted(p.name for p in self.source.parent.iterdir()
+                        if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith("."))
+        if others:
+            shown = ", ".join(others[:5]) + (" ..." if len(others) > 5 else "")
+            self.skipped.append(f"files next to the notebook were not copied ({shown}); put "
+                                "what the notebook reads in source/<id>/data/ (seen as ./data)")
+        return self
 
 
 def test_file(tests: list[ImportedTest], origin: str) -> str:

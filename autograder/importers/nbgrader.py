@@ -104,7 +104,6 @@ def import_notebook(path: Path, assignment_id: str) -> ImportedAssignment:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         source = _source(cell)
         gid = str(meta.get("grade_id") or f"cell-{index}")
-        question = identifier(gid)
         where = f"cell {index} (grade_id {gid})"
         points = _points(meta.get("points"), f"{path}: {where}")
         if (meta.get("grade") or meta.get("task")) and points == 0:
@@ -112,7 +111,7 @@ def import_notebook(path: Path, assignment_id: str) -> ImportedAssignment:
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 continue
         if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            imported.questions[question] = ImportedQuestion(points, origin=where)
+            question = imported.add_question(gid, ImportedQuestion(points, origin=where))
             _import_tests(imported, question, source, names, where)
             continue
         if meta.get("solution"):
@@ -121,11 +120,11 @@ def import_notebook(path: Path, assignment_id: str) -> ImportedAssignment:
                nbformat.v4.new_markdown_cell(source) if cell.cell_type == "markdown" else
                nbformat.v4.new_raw_cell(source))
         if ((meta.get("grade") and meta.get("solution")) or meta.get("task")) and points > 0:
-            imported.questions[question] = ImportedQuestion(points, manual=True, origin=where)
+            question = imported.add_question(gid, ImportedQuestion(points, manual=True,
+                                                                   origin=where))
             imported.mark_answer(new, question)
         out.cells.append(new)
-    imported.drop_untested()
-    return imported
+    return imported.finish()
 
 
 def _import_tests(imported: ImportedAssignment, question: str, source: str,

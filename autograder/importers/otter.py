@@ -26,7 +26,13 @@ import yaml
 from ..errors import UserError
 from ..notebook import read_notebook
 from .assignment import ImportedAssignment, ImportedQuestion, ImportedTest, identifier
-from .rewrite import NotebookNames, Untranslatable, boolean_like, translate
+from .rewrite import (
+    NotebookNames,
+    Untranslatable,
+    boolean_like,
+    ends_with_expression,
+    translate,
+)
 
 DELIMITER = re.compile(r"^\s*#\s*(ASSIGNMENT CONFIG|BEGIN QUESTION|END QUESTION|BEGIN SOLUTION|"
                        r"END SOLUTION|BEGIN TESTS|END TESTS|BEGIN PROMPT|END PROMPT)\s*$", re.I)
@@ -225,25 +231,28 @@ def import_master(path: Path, assignment_id: str | None = None) -> ImportedAssig
         out.cells.append(new)
     for q in questions:
         _add_question(imported, q, names)
-    imported.drop_untested()
-    return imported
+    return imported.finish()
 
 
 def _add_question(imported: ImportedAssignment, q: _Question, names: NotebookNames) -> None:
     if q.manual:
-        imported.questions[q.name] = ImportedQuestion(float(q.points or 1), manual=True,
-                                                      origin=f"question {q.name}")
+        imported.add_question(q.name, ImportedQuestion(float(q.points or 1), manual=True,
+                                                       origin=f"question {q.name}"))
         return
     points = _points(q)
-    imported.questions[q.name] = ImportedQuestion(sum(points) or 1.0, origin=f"question {q.name}")
+    name = imported.add_question(q.name, ImportedQuestion(sum(points) or 1.0,
+                                                          origin=f"question {q.name}"))
     for i, ((code, config, expected, where), pts) in enumerate(zip(q.tests, points, strict=True)):
         if expected is None and boolean_like(code):
             expected = "True"
         try:
+            if expected is None and ends_with_expression(code):
+                raise Untranslatable("its expected output is not recorded; run the master "
+                                     "notebook (as otter assign does) so the test cell shows it")
             body = translate(code, names, expected)
         except Untranslatable as exc:
             imported.skipped.append(f"{where} (test {i + 1} of question {q.name}): {exc}")
             continue
         hidden = bool(config.get("hidden"))
-        imported.tests.append(ImportedTest(q.name, f"{q.name}_{i + 1}", body, hidden,
+        imported.tests.append(ImportedTest(name, f"{name}_{i + 1}", body, hidden,
                                            weight=pts if sum(points) else 1.0, origin=where))

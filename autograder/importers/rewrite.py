@@ -171,6 +171,15 @@ def _expectation(value: ast.expr, expected: str) -> ast.stmt:
     return ast.Assert(ast.Compare(shown, [ast.Eq()], [ast.Constant(text)]), None)
 
 
+def ends_with_expression(source: str) -> bool:
+    """otter compares the output of a test's last expression: without it there is no verdict."""
+    try:
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return False
+    return bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
+
+
 def boolean_like(source: str) -> bool:
     """An expression whose own value is the verdict (a comparison, `not`, `and`/`or`)."""
     try:
