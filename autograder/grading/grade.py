@@ -20,6 +20,7 @@ from ..sandbox.numba_cache import build_numba_cache
 from ..submission import Submission, load_submission
 from ..testing.runner import run_tests
 from ..testing.student import StudentProxy
+from .answers import collect_answers
 from .forbidden import forbidden_uses
 from .results import CellResult, Result
 from .run import SubmissionRun
@@ -126,4 +127,5 @@ def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Resul
         questions=questions, tests=tests,
         cells=[CellResult(index=c.index, status=c.status, error=c.error) for c in cell_outcomes],
         output=session.output.text(),
+        answers=collect_answers(nb, spec.assignment, session.answer_outputs),
     )

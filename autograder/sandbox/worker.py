@@ -14,6 +14,7 @@ from typing import Any
 
 from .channel import Channel, ChannelClosed
 from .codec import CodecError, Decoder, RemoteException, encode
+from .display_capture import run_capturing
 from .host import Host, describe_exception
 from .numba_cache import seed_private_cache
 
@@ -71,16 +72,24 @@ class Worker:
             on_callback=self.host.callback_wrapper(self.invoke_callback),
         )
 
-    def run_cell(self, source: str) -> dict[str, Any]:
-        result = self.shell.run_cell(source, store_history=False)
+    def run_cell(self, source: str, capture: bool = False) -> dict[str, Any]:
+        """Run one cell; `capture` (an answer cell) also returns what it displayed."""
+        outputs = None
+        if capture:
+            result, outputs = run_capturing(self.shell, source)
+        else:
+            result = self.shell.run_cell(source, store_history=False)
         error = result.error_before_exec or result.error_in_exec
         sys.stdout.flush()
         sys.stderr.flush()
-        return {"ok": error is None, "error": describe_exception(error, 0) if error else None}
+        reply = {"ok": error is None, "error": describe_exception(error, 0) if error else None}
+        if outputs is not None:
+            reply["outputs"] = outputs
+        return reply
 
     def handle(self, op: str, a: Any) -> Any:
         if op == "run_cell":
-            return self.run_cell(a["source"])
+            return self.run_cell(a["source"], bool(a.get("capture")))
         return self.host.dispatch(op, a)
 
     def serve(self) -> None:
