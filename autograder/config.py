@@ -38,6 +38,8 @@ def parse_date_time(value: object) -> object:
 
 
 class Strict(BaseModel):
+    """Every section: an unknown key is a mistake, and a loaded configuration never changes."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -79,6 +81,8 @@ class Question(Strict):
 
 
 class Assignment(Strict):
+    """One assignment: its deadline, questions and points, and what its workers preload."""
+
     title: str
     due: datetime = Field(description="deadline; without a UTC offset it is in the course timezone")
     questions: dict[str, Question] = Field(min_length=1)
@@ -117,6 +121,8 @@ class Assignment(Strict):
 
 
 class LatePolicy(Strict):
+    """How a late submission loses points (applied only to a trusted submission time)."""
+
     kind: Literal["none", "zero", "percent_per_day"] = "none"
     percent_per_day: Annotated[float, Field(ge=0, le=100)] = 0.0
     max_percent: Annotated[float, Field(ge=0, le=100)] = 100.0
@@ -135,12 +141,16 @@ class GradescopeSettings(Strict):
 
 
 class Extension(Strict):
+    """Extra days for one student on one assignment."""
+
     student: str
     assignment: str
     days: Annotated[float, Field(gt=0)]
 
 
 class CourseLimits(Strict):
+    """What one submission may use while it is graded, and the largest notebook accepted."""
+
     cell_timeout: Annotated[float, Field(gt=0, description="seconds one cell may run")] = 120.0
     call_timeout: Annotated[float, Field(gt=0, description="seconds one test call may run")] = 60.0
     submission_timeout: Annotated[float, Field(gt=0, description="seconds for everything")] = 900.0
@@ -148,6 +158,10 @@ class CourseLimits(Strict):
     output_kb: Annotated[int, Field(gt=0, description="student output kept per submission")] = 256
     max_restarts: Annotated[int, Field(ge=0, description="fresh workers after a crash")] = 3
     notebook_mb: Annotated[float, Field(gt=0, description="largest notebook accepted")] = 20.0
+
+    @property
+    def notebook_bytes(self) -> int:
+        return int(self.notebook_mb * 2**20)
 
 
 class Uploads(Strict):
@@ -158,6 +172,8 @@ class Uploads(Strict):
 
 
 class Course(Strict):
+    """The course's name and the timezone its dates are written in."""
+
     name: str
     timezone: str = "UTC"
 
@@ -172,6 +188,8 @@ class Course(Strict):
 
 
 class GradingConfig(Strict):
+    """The whole of grading_config.yaml."""
+
     course: Course
     assignments: dict[str, Assignment] = Field(min_length=1)
     late_policy: LatePolicy = LatePolicy()

@@ -54,6 +54,8 @@ class AssignmentFiles:
 
 
 class CourseRepo:
+    """A course repository (grading_config.yaml, source/, release/) and its runtime workspace."""
+
     def __init__(self, root: Path, workspace: Path | None = None) -> None:
         self.root = root
         self._workspace = workspace

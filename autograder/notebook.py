@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 
+from .config import CourseLimits
 from .errors import UserError
 
 
@@ -26,17 +27,21 @@ def answer_mark(cell: dict) -> str | None:
 
 
 MAX_DEPTH = 100  # JSON nesting levels a submitted notebook may have
+DEFAULT_LIMITS = CourseLimits()  # where no course says otherwise (a student's own machine)
 
 
 @dataclass(frozen=True)
 class CodeCell:
+    """A code cell as the worker runs it."""
+
     index: int  # position among all cells
     cell_id: str
     source: str
     answer: str | None = None  # the manual question this cell's outputs answer
 
 
-def parse_notebook(data: bytes, name: str, max_bytes: int = 20 * 1024 * 1024) -> nbformat.NotebookNode:
+def parse_notebook(data: bytes, name: str,
+                   max_bytes: int = DEFAULT_LIMITS.notebook_bytes) -> nbformat.NotebookNode:
     if len(data) > max_bytes:
         raise InvalidNotebook(f"{name}: notebook is {len(data) // 1024} KiB, over the limit of "
                               f"{max_bytes // 1024} KiB")
@@ -95,7 +100,8 @@ def read_bytes(path: Path) -> bytes:
         raise InvalidNotebook(f"{path}: cannot be read: {exc.strerror or exc}") from None
 
 
-def read_notebook(path: Path, max_bytes: int = 20 * 1024 * 1024) -> nbformat.NotebookNode:
+def read_notebook(path: Path,
+                  max_bytes: int = DEFAULT_LIMITS.notebook_bytes) -> nbformat.NotebookNode:
     return parse_notebook(read_bytes(path), str(path), max_bytes)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,8 @@ from .notebook import InvalidNotebook, read_bytes
 MAX_ZIP_MEMBERS = 200
 MAX_MEMBER_BYTES = 50 * 1024 * 1024
 MANIFEST = "manifest.json"
+# a student id as `autograder submit` accepts it and collect keeps it as a folder name
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
 
 @dataclass

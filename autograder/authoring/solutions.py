@@ -46,6 +46,3 @@ def check_compiles(source: str, where: str) -> None:
         raise UserError(f"{where}: the student stub does not compile (line {exc.lineno}: "
                         f"{exc.msg}); keep code around the solution region valid") from None
 
-
-def has_solution(source: str) -> bool:
-    return any(line.strip() == BEGIN for line in source.splitlines())

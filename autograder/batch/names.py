@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+from ..submission import STUDENT_ID
+
 UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9_.@-]+")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -18,7 +19,7 @@ def safe_id(raw: str) -> str:
     """The id itself when it is a plain name; otherwise a cleaned version with a short hash of
     the original, so two different ids never share a folder."""
     raw = raw.strip()
-    if SAFE_ID.match(raw) and ".." not in raw:
+    if STUDENT_ID.match(raw) and ".." not in raw:
         return raw
     cleaned = UNSAFE_CHARS.sub("_", raw).replace("..", "_").strip("._-")[:48] or "student"
     return f"{cleaned}-{hashlib.sha256(raw.encode()).hexdigest()[:8]}"

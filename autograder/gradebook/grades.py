@@ -24,6 +24,8 @@ UNKNOWN = ("ungraded", "grader-error", "missing")
 
 @dataclass
 class QuestionGrade:
+    """One question of a grade: what the tests gave, and what counts after a TA's override."""
+
     score: float | None  # what counts: the override if there is one
     max_score: float
     auto_score: float | None
@@ -33,6 +35,8 @@ class QuestionGrade:
 
 @dataclass
 class StudentGrade:
+    """The grade that counts for one student and assignment, with everything it came from."""
+
     student: Student
     assignment_id: str
     submission: SubmissionRow | None

@@ -11,6 +11,8 @@ from ..config import LatePolicy
 
 @dataclass(frozen=True)
 class Lateness:
+    """How late a submission counts as, and the share of its score the late policy takes."""
+
     days_late: int  # whole days, rounded up, after the grace period
     penalty_percent: float
     trusted: bool = True  # False: no trusted submission time, so no penalty was charged

@@ -1,4 +1,4 @@
-"""The results contract: a superset of Gradescope's results.json (see DESIGN.md)."""
+"""The results contract: a superset of Gradescope's results.json (README: "Results contract")."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ Status = Literal["graded", "timeout", "memory", "crashed", "invalid", "grader-er
 
 
 class TestResult(BaseModel):
+    """One test case: its points, pass/fail and the message its audience may see."""
+
     name: str
     question: str
     score: float
@@ -25,11 +27,15 @@ class TestResult(BaseModel):
 
 
 class QuestionScore(BaseModel):
+    """A question's points: the sum of its passed test cases' points."""
+
     score: float
     max_score: float
 
 
 class CellResult(BaseModel):
+    """How one code cell of the notebook ran (ok, error, timeout, ...)."""
+
     index: int
     status: str
     error: str = ""
@@ -55,6 +61,9 @@ class Answer(BaseModel):
 
 
 class Result(BaseModel):
+    """Everything about one graded submission; the JSON that scripts, exports and the gradebook
+    read, and the only record of a result the gradebook keeps."""
+
     submission: str
     student: str | None = None
     assignment: str

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 import zipfile
 from datetime import UTC, datetime
@@ -19,10 +18,8 @@ from pathlib import Path
 import autograder
 
 from ..errors import UserError
-from ..submission import MANIFEST
+from ..submission import MANIFEST, STUDENT_ID
 from .check import CleanRun
-
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
 def check_student_id(student: str) -> str:

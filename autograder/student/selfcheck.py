@@ -31,8 +31,6 @@ from ..testing.student import StudentProxy
 from .released import ReleasedAssignment, find_release
 from .report import ALL, CheckLine, CheckReport
 
-GRADING_NOTE = "self-check is switched off while the notebook is being graded"
-
 
 def _user_namespace() -> dict[str, Any]:
     """The kernel's globals: IPython's user namespace, or __main__ in a plain interpreter."""
