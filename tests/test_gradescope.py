@@ -109,6 +109,11 @@ def test_zip_holds_the_scripts_at_its_root_and_the_trusted_bundle_but_no_solutio
         contents = b"".join(z.read(n) for n in names)
     assert {"setup.sh", "run_autograder"} <= names  # the spec: both at the root of the archive
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    with zipfile.ZipFile(autograder_zip) as z:
+        for script, shell in (("setup.sh", "bash"), ("run_autograder", "sh")):
+            checked = subprocess.run([shell, "-n"], input=z.read(script), capture_output=True,
+                                     timeout=60, check=False)
+            assert checked.returncode == 0, (script, checked.stderr)
     assert "course/source/squares/tests/hidden/test_square_hidden.py" in names
     assert "course/source/squares/tests/public/test_square.py" in names
     assert "course/source/squares/data/offset.txt" in names

@@ -26,12 +26,17 @@ SKIPPED = ("__pycache__", ".pytest_cache")
 
 SETUP_SH = """\
 #!/usr/bin/env bash
-# Gradescope runs this once, as root, while it builds the autograder image (choose an Ubuntu
-# base image with Python >= 3.11, e.g. 24.04). It installs bubblewrap (the sandbox), then a
-# virtual environment with CPU-only torch and this package.
+# Gradescope runs this once, as root, while it builds the autograder image (an Ubuntu base
+# image; 24.04 has Python 3.12, on 22.04 Python 3.11 is installed). It installs bubblewrap (the
+# sandbox), then a virtual environment with CPU-only torch and this package.
 set -euo pipefail
 apt-get install -y --no-install-recommends python3 python3-venv bubblewrap
-python3 -m venv /autograder/venv
+PYTHON=python3
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    apt-get install -y --no-install-recommends python3.11 python3.11-venv
+    PYTHON=python3.11
+fi
+"$PYTHON" -m venv /autograder/venv
 /autograder/venv/bin/pip install --upgrade pip
 /autograder/venv/bin/pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
 /autograder/venv/bin/pip install /autograder/source
