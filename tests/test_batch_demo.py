@@ -36,6 +36,12 @@ def test_demo_runs_the_workflow_on_the_example_course(tmp_path: Path, monkeypatc
     assert (workspace / "reports" / "squares" / "report.html").is_file()
     assert (workspace / "feedback" / "1106" / "squares" / "feedback.html").is_file()
     assert any(r["overridden"] for r in rows)
+    upload = read_worksheet(workspace / "exports" / "squares" / "squares-moodle-worksheet.csv",
+                            "UTC")
+    assert upload.header == sheet.header
+    grade = upload.columns["grade"]
+    assert float(upload.rows["1001"].cells[grade]) == 5  # the correct sample: full marks
+    assert (workspace / "exports" / "squares" / "squares-moodle-feedback.zip").is_file()
     with pytest.raises(demo.UserError, match="not a demo workspace"):
         demo.main(["--root", str(demo.EXAMPLE_COURSE), "--workspace", str(tmp_path),
                    "--sandbox", "none"])
