@@ -27,6 +27,23 @@ from .rewrite import TestBody, test_function
 NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 
 
+def points_value(value: object, where: str) -> float | None:
+    """Points as the source format wrote them (None when absent); a mistake is one line."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise UserError(f"{where}: points must be a number >= 0, not {value!r}")
+    return float(value)
+
+
+def new_notebook_like(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """An empty notebook with the source's kernel and language."""
+    out = nbformat.v4.new_notebook()
+    out.metadata.update({k: nb.metadata[k] for k in ("kernelspec", "language_info")
+                         if k in nb.metadata})
+    return out
+
+
 def identifier(raw: str, fallback: str = "question") -> str:
     """A Python identifier made from an nbgrader grade id or otter question name."""
     name = NOT_IDENTIFIER.sub("_", raw).strip("_").lower() or fallback

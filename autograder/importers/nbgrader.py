@@ -23,7 +23,14 @@ import nbformat
 
 from ..errors import UserError
 from ..notebook import read_notebook
-from .assignment import ImportedAssignment, ImportedQuestion, ImportedTest, identifier
+from .assignment import (
+    ImportedAssignment,
+    ImportedQuestion,
+    ImportedTest,
+    identifier,
+    new_notebook_like,
+    points_value,
+)
 from .rewrite import NotebookNames, Untranslatable, translate
 
 HIDDEN_BEGIN = re.compile(r"^\s*#+\s*BEGIN\s+HIDDEN\s+TESTS\s*$", re.I)
@@ -72,14 +79,6 @@ def _wrapped(source: str) -> str:
     return f"{SOLUTION_BEGIN}\n{source}\n{SOLUTION_END}"
 
 
-def _points(value: object, where: str) -> float:
-    if value is None:
-        return 0.0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise UserError(f"{where}: nbgrader points must be a number >= 0, not {value!r}")
-    return float(value)
-
-
 def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -96,16 +95,14 @@ def import_notebook(path: Path, assignment_id: str) -> ImportedAssignment:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution")):
             names.add_cell(_source(cell))
-    out = nbformat.v4.new_notebook()
-    out.metadata.update({k: nb.metadata[k] for k in ("kernelspec", "language_info")
-                         if k in nb.metadata})
+    out = new_notebook_like(nb)
     imported = ImportedAssignment(assignment_id, _title(nb, path.stem), path, out)
     for index, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader", {})
         source = _source(cell)
         gid = str(meta.get("grade_id") or f"cell-{index}")
         where = f"cell {index} (grade_id {gid})"
-        points = _points(meta.get("points"), f"{path}: {where}")
+        points = points_value(meta.get("points"), f"{path}: {where}") or 0.0
         if (meta.get("grade") or meta.get("task")) and points == 0:
             imported.skipped.append(f"{where}: worth 0 points in nbgrader, so not a question")
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):

@@ -25,7 +25,14 @@ import yaml
 
 from ..errors import UserError
 from ..notebook import read_notebook
-from .assignment import ImportedAssignment, ImportedQuestion, ImportedTest, identifier
+from .assignment import (
+    ImportedAssignment,
+    ImportedQuestion,
+    ImportedTest,
+    identifier,
+    new_notebook_like,
+    points_value,
+)
 from .rewrite import (
     NotebookNames,
     Untranslatable,
@@ -135,14 +142,6 @@ def _yaml(text: str, where: str) -> object:
         raise UserError(f"{where}: not valid YAML: {problem}") from None
 
 
-def _points_of(value: object, where: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise UserError(f"{where}: points must be a number >= 0, not {value!r}")
-    return float(value)
-
-
 def _test_cell(cell: nbformat.NotebookNode, where: str) -> tuple[str, dict]:
     source = _source(cell)
     config: dict = {}
@@ -150,7 +149,7 @@ def _test_cell(cell: nbformat.NotebookNode, where: str) -> tuple[str, dict]:
     if found:
         loaded = _yaml(found.group(2), where) or {}
         config = loaded if isinstance(loaded, dict) else {}
-        config["points"] = _points_of(config.get("points"), where)
+        config["points"] = points_value(config.get("points"), where)
         source = source[: found.start()] + source[found.end():]
     lines = source.splitlines()
     if lines and HIDDEN_LINE.match(lines[0]):
@@ -174,9 +173,7 @@ def _points(question: _Question) -> list[float]:
 def import_master(path: Path, assignment_id: str | None = None) -> ImportedAssignment:
     nb = read_notebook(path)
     aid = assignment_id or identifier(path.stem, "assignment")
-    out = nbformat.v4.new_notebook()
-    out.metadata.update({k: nb.metadata[k] for k in ("kernelspec", "language_info")
-                         if k in nb.metadata})
+    out = new_notebook_like(nb)
     imported = ImportedAssignment(aid, path.stem, path, out)
     names, graders = NotebookNames(), set()
     question: _Question | None = None
@@ -193,7 +190,7 @@ def import_master(path: Path, assignment_id: str | None = None) -> ImportedAssig
                 if not isinstance(meta, dict) or not meta.get("name"):
                     raise UserError(f"{path}: cell {index}: # BEGIN QUESTION without a name")
                 question = _Question(identifier(str(meta["name"])),
-                                     _points_of(meta.get("points"), f"{path}: cell {index}"),
+                                     points_value(meta.get("points"), f"{path}: cell {index}"),
                                      bool(meta.get("manual")))
                 questions.append(question)
             elif kind == "END QUESTION":
