@@ -50,6 +50,9 @@ class CodecLimits:
 
 
 DEFAULT_LIMITS = CodecLimits()
+# An int of d decimal digits has fewer than d * log2(10) + 1 bits: checked by bit length, so an
+# oversized int is refused before str() spends quadratic time on it.
+BITS_PER_DECIMAL_DIGIT = math.log2(10)
 
 
 def _hashed_key(key: Any) -> bool:
@@ -82,12 +85,10 @@ class RemoteException:
 
 @dataclass
 class Encoded:
+    """One encoded message: its JSON tree and the raw buffers the tree points into."""
+
     tree: Any
     buffers: list[bytes] = field(default_factory=list)
-
-    @property
-    def nbytes(self) -> int:
-        return sum(len(b) for b in self.buffers)
 
 
 def _dtype_code(dtype: np.dtype) -> str | None:
@@ -144,62 +145,14 @@ class Encoder:
     def _enc(self, v: Any, depth: int) -> Any:
         if depth > self.limits.max_depth:
             raise CodecError(f"value is nested deeper than {self.limits.max_depth} levels")
-        t = type(v)
-        if v is None or t is bool:
-            self._count()
-            return v
-        if t is int:
-            self._count()
-            if v.bit_length() > self.limits.max_int_digits * 3.33:
-                raise CodecError("integer is too large")
-            return v if abs(v) < 2**53 else {"$i": str(v)}
-        if t is float:
-            self._count()
-            return v if math.isfinite(v) else {"$f": repr(v)}
-        if t is complex:
-            self._count()
-            return {"$c": [repr(v.real), repr(v.imag)]}
-        if t is str:
-            self._count(len(v))
-            if len(v) > self.limits.max_str:
-                raise CodecError("string is too long")
-            return v
-        if t is bytes or t is bytearray:
-            return {"$b": self._buffer(bytes(v))}
-        if t is list:
-            self._count()
-            return [self._enc(x, depth + 1) for x in v]
-        if t is tuple:
-            self._count()
-            return {"$t": [self._enc(x, depth + 1) for x in v]}
-        if t is dict:
-            self._count()
-            self.hashed_keys += sum(map(_hashed_key, v))
-            if self.hashed_keys > self.limits.max_hashed_keys:
-                raise CodecError(f"dicts have more than {self.limits.max_hashed_keys} keys that "
-                                 "are not strings")
-            return {"$d": [[self._enc(k, depth + 1), self._enc(x, depth + 1)] for k, x in v.items()]}
-        if isinstance(v, HandleRef):
-            self._count()
-            return {"$h": v.id}
-        if isinstance(v, CallbackRef):
-            self._count()
-            return {"$cb": v.id}
-        if isinstance(v, RemoteException):
-            self._count()
-            return {"$e": [v.type_name[:self.limits.max_type_name],
-                           v.message[:self.limits.max_message],
-                           v.traceback[:self.limits.max_message]]}
+        exact = _BY_TYPE.get(type(v))
+        if exact is not None:  # plain data, by exact type: a subclass's overrides never run
+            return exact(self, v, depth)
+        if isinstance(v, HandleRef | CallbackRef | RemoteException):
+            return self._reference(v)
         array = _as_array(v)
-        if array is not None:
-            code = _dtype_code(array.dtype)
-            if code is not None:
-                array = array.astype(array.dtype.newbyteorder("<"), order="C")
-                meta = {"dtype": code, "shape": list(array.shape)}
-                if isinstance(v, np.generic):
-                    meta["scalar"] = True
-                meta["buf"] = self._buffer(array.tobytes())
-                return {"$a": meta}
+        if array is not None and _dtype_code(array.dtype) is not None:
+            return self._array(v, array)
         if isinstance(v, BaseException):
             self._count()
             return {"$e": [type(v).__name__[:self.limits.max_type_name],
@@ -211,6 +164,66 @@ class Encoder:
             raise CodecError(f"a value of type {type(v).__name__} cannot cross the boundary")
         return self._enc(self.fallback(v), depth)
 
+    def _as_is(self, v: Any, _depth: int) -> Any:
+        self._count()
+        return v
+
+    def _int(self, v: int, _depth: int) -> Any:
+        self._count()
+        if v.bit_length() > self.limits.max_int_digits * BITS_PER_DECIMAL_DIGIT:
+            raise CodecError("integer is too large")
+        return v if abs(v) < 2**53 else {"$i": str(v)}
+
+    def _float(self, v: float, _depth: int) -> Any:
+        self._count()
+        return v if math.isfinite(v) else {"$f": repr(v)}
+
+    def _complex(self, v: complex, _depth: int) -> Any:
+        self._count()
+        return {"$c": [repr(v.real), repr(v.imag)]}
+
+    def _str(self, v: str, _depth: int) -> Any:
+        self._count(len(v))
+        if len(v) > self.limits.max_str:
+            raise CodecError("string is too long")
+        return v
+
+    def _bytes(self, v: bytes | bytearray, _depth: int) -> Any:
+        return {"$b": self._buffer(bytes(v))}
+
+    def _list(self, v: list, depth: int) -> Any:
+        self._count()
+        return [self._enc(x, depth + 1) for x in v]
+
+    def _tuple(self, v: tuple, depth: int) -> Any:
+        self._count()
+        return {"$t": [self._enc(x, depth + 1) for x in v]}
+
+    def _dict(self, v: dict, depth: int) -> Any:
+        self._count()
+        self.hashed_keys += sum(map(_hashed_key, v))
+        if self.hashed_keys > self.limits.max_hashed_keys:
+            raise CodecError(f"dicts have more than {self.limits.max_hashed_keys} keys that "
+                             "are not strings")
+        return {"$d": [[self._enc(k, depth + 1), self._enc(x, depth + 1)] for k, x in v.items()]}
+
+    def _reference(self, v: HandleRef | CallbackRef | RemoteException) -> Any:
+        self._count()
+        if isinstance(v, HandleRef):
+            return {"$h": v.id}
+        if isinstance(v, CallbackRef):
+            return {"$cb": v.id}
+        return {"$e": [v.type_name[:self.limits.max_type_name], v.message[:self.limits.max_message],
+                       v.traceback[:self.limits.max_message]]}
+
+    def _array(self, v: Any, array: np.ndarray) -> Any:
+        array = array.astype(array.dtype.newbyteorder("<"), order="C")
+        meta = {"dtype": _dtype_code(array.dtype), "shape": list(array.shape)}
+        if isinstance(v, np.generic):
+            meta["scalar"] = True
+        meta["buf"] = self._buffer(array.tobytes())
+        return {"$a": meta}
+
     @staticmethod
     def _plain_subclass(v: Any) -> Any:
         """Subclasses of plain types become their base value; their overrides stay behind."""
@@ -219,6 +232,12 @@ class Encoder:
                 return convert(v)
         return None
 
+
+_BY_TYPE: dict[type, Callable[[Encoder, Any, int], Any]] = {
+    type(None): Encoder._as_is, bool: Encoder._as_is, int: Encoder._int, float: Encoder._float,
+    complex: Encoder._complex, str: Encoder._str, bytes: Encoder._bytes,
+    bytearray: Encoder._bytes, list: Encoder._list, tuple: Encoder._tuple, dict: Encoder._dict,
+}
 
 _BASE_CONVERTERS: list[tuple[type, Callable[[Any], Any]]] = [
     (int, int.__int__),
@@ -261,63 +280,72 @@ class Decoder:
         if self.nodes > self.limits.max_nodes or depth > self.limits.max_depth:
             raise CodecError("payload is too large or too deep")
         t = type(n)
-        if n is None or t in (bool, str):
-            return n
-        if t is int:
-            return n
-        if t is float:
+        if n is None or t in (bool, str, int, float):
             return n
         if t is list:
             return [self._dec(x, depth + 1) for x in n]
         if t is not dict or len(n) != 1:
             raise CodecError("malformed payload")
         (tag, body), = n.items()
-        if tag == "$t":
-            return tuple(self._dec(x, depth + 1) for x in _expect(body, list))
-        if tag == "$d":
-            out = {}
-            for pair in _expect(body, list):
-                k, v = _expect(pair, list, 2)
-                key = self._dec(k, depth + 1)
-                if _hashed_key(key):
-                    self.hashed_keys += 1
-                    if self.hashed_keys > self.limits.max_hashed_keys:
-                        raise CodecError("too many dictionary keys that are not strings")
-                try:
-                    out[key] = self._dec(v, depth + 1)
-                except TypeError as exc:
-                    raise CodecError("unhashable dictionary key") from exc
-            return out
-        if tag == "$i":
-            text = _expect(body, str)
-            if len(text) > self.limits.max_int_digits:
-                raise CodecError("integer is too large")
-            return int(text)
-        if tag == "$f":
-            return float(_expect(body, str))
-        if tag == "$c":
-            re, im = _expect(body, list, 2)
-            return complex(float(_expect(re, str)), float(_expect(im, str)))
-        if tag == "$b":
-            return self._buf(body)
-        if tag == "$a":
-            return self._array(_expect(body, dict))
-        if tag == "$e":
-            name, msg, tb = _expect(body, list, 3)
-            for text, bound in ((name, self.limits.max_type_name), (msg, self.limits.max_message),
-                                (tb, self.limits.max_message)):
-                if len(_expect(text, str)) > bound:
-                    raise CodecError("exception text over its limit")
-            return RemoteException(name, msg, tb)
-        if tag == "$h":
-            ref = _expect(body, int)
-            return self.on_handle(ref) if self.on_handle else HandleRef(ref)
-        if tag == "$cb":
-            ref = _expect(body, int)
-            if self.on_callback is None:
-                raise CodecError("callbacks are not accepted here")
-            return self.on_callback(ref)
-        raise CodecError(f"unknown tag {tag!r}")
+        decode_tag = _BY_TAG.get(tag)
+        if decode_tag is None:
+            raise CodecError(f"unknown tag {tag!r}")
+        return decode_tag(self, body, depth)
+
+    def _tuple(self, body: Any, depth: int) -> tuple:
+        return tuple(self._dec(x, depth + 1) for x in _expect(body, list))
+
+    def _dict(self, body: Any, depth: int) -> dict:
+        out = {}
+        for pair in _expect(body, list):
+            k, v = _expect(pair, list, 2)
+            key = self._dec(k, depth + 1)
+            if _hashed_key(key):
+                self.hashed_keys += 1
+                if self.hashed_keys > self.limits.max_hashed_keys:
+                    raise CodecError("too many dictionary keys that are not strings")
+            try:
+                out[key] = self._dec(v, depth + 1)
+            except TypeError as exc:
+                raise CodecError("unhashable dictionary key") from exc
+        return out
+
+    def _int(self, body: Any, _depth: int) -> int:
+        text = _expect(body, str)
+        if len(text) > self.limits.max_int_digits:
+            raise CodecError("integer is too large")
+        return int(text)
+
+    def _float(self, body: Any, _depth: int) -> float:
+        return float(_expect(body, str))
+
+    def _complex(self, body: Any, _depth: int) -> complex:
+        re, im = _expect(body, list, 2)
+        return complex(float(_expect(re, str)), float(_expect(im, str)))
+
+    def _bytes(self, body: Any, _depth: int) -> bytes:
+        return self._buf(body)
+
+    def _array_tag(self, body: Any, _depth: int) -> Any:
+        return self._array(_expect(body, dict))
+
+    def _exception(self, body: Any, _depth: int) -> RemoteException:
+        name, msg, tb = _expect(body, list, 3)
+        for text, bound in ((name, self.limits.max_type_name), (msg, self.limits.max_message),
+                            (tb, self.limits.max_message)):
+            if len(_expect(text, str)) > bound:
+                raise CodecError("exception text over its limit")
+        return RemoteException(name, msg, tb)
+
+    def _handle(self, body: Any, _depth: int) -> Any:
+        ref = _expect(body, int)
+        return self.on_handle(ref) if self.on_handle else HandleRef(ref)
+
+    def _callback(self, body: Any, _depth: int) -> Any:
+        ref = _expect(body, int)
+        if self.on_callback is None:
+            raise CodecError("callbacks are not accepted here")
+        return self.on_callback(ref)
 
     def _buf(self, index: Any) -> bytes:
         index = _expect(index, int)
@@ -343,6 +371,13 @@ class Decoder:
                 raise CodecError("scalar with a shape")
             return array[()]
         return array
+
+
+_BY_TAG: dict[str, Callable[[Decoder, Any, int], Any]] = {
+    "$t": Decoder._tuple, "$d": Decoder._dict, "$i": Decoder._int, "$f": Decoder._float,
+    "$c": Decoder._complex, "$b": Decoder._bytes, "$a": Decoder._array_tag,
+    "$e": Decoder._exception, "$h": Decoder._handle, "$cb": Decoder._callback,
+}
 
 
 def _expect(value: Any, kind: type, length: int | None = None) -> Any:
