@@ -86,5 +86,8 @@ def test_our_own_markers_and_ordinary_comments_still_release(example_course: Cou
                                             "    ### BEGIN SOLUTION\n    return x**3\n"
                                             "    ### END SOLUTION"))
     with_cell(example_course, new_markdown_cell("Tests are hidden; see # HIDDEN TESTS below?"))
+    with_cell(example_course, new_code_cell("import numpy as np\n"
+                                            "rng = np.random.default_rng(0)  # seed\n"
+                                            "answer = 42  # the solution"))
     target = release(example_course, "squares")
     assert "x**3" not in (target / "squares.ipynb").read_text()

@@ -25,7 +25,9 @@ LINE_MARKERS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s*#+\s*ASSIGNMENT\s+CONFIG\b", re.I), "otter assignment config"),
     (re.compile(r"^\s*#+\s*HIDDEN\s*$", re.I), "otter hidden test"),
     (re.compile(r"^\s*##\s*(Hidden\s+)?Test\s*##", re.I), "otter (v0) test cell"),
-    (re.compile(r"#\s*(SOLUTION(\s+NO\s+PROMPT)?|SEED)\s*$", re.I), "otter solution line"),
+    # upper case only, as otter's own regular expressions (otter/assign/solutions.py): a comment
+    # such as `# seed` is not a marker
+    (re.compile(r"#\s?(SOLUTION( NO PROMPT)?|SEED)\s*$"), "otter solution line"),
     (re.compile(r"^\s*#+\s*(BEGIN|END)\s+SOLUTION\b", re.I), "solution marker in a form "
      "release does not understand"),
     (re.compile(r"^\s*(\"\"\"|''')?;?\s*#\s*(BEGIN|END)\s+PROMPT\b", re.I), "otter prompt block"),

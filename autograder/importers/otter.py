@@ -45,8 +45,8 @@ DELIMITER = re.compile(r"^\s*#\s*(ASSIGNMENT CONFIG|BEGIN QUESTION|END QUESTION|
                        r"END SOLUTION|BEGIN TESTS|END TESTS|BEGIN PROMPT|END PROMPT)\s*$", re.I)
 REGION_BEGIN = re.compile(r"^(\s*)#\s*BEGIN SOLUTION( NO PROMPT)?\s*$", re.I)
 REGION_END = re.compile(r"^(\s*)#\s*END SOLUTION\s*$", re.I)
-ONE_LINE = re.compile(r"^(\s*)(.*?)\s*#\s*SOLUTION( NO PROMPT)?\s*$", re.I)
-SEED_LINE = re.compile(r"^(.*?)\s*#\s*SEED\s*$", re.I)
+ONE_LINE = re.compile(r"^(\s*)(.*?)\s*# ?SOLUTION( NO PROMPT)?\s*$")  # case as otter's own
+SEED_LINE = re.compile(r"^(.*?)\s*# ?SEED\s*$")
 PROMPT_BEGIN = re.compile(r"^\s*(\"\"\"|''')\s*#\s*BEGIN PROMPT\s*$", re.I)
 PROMPT_END = re.compile(r"^\s*(\"\"\"|''');?\s*#\s*END PROMPT\s*$", re.I)
 TEST_CONFIG = re.compile(r"^\s*(\"\"\"|''')\s*#\s*BEGIN TEST CONFIG\s*\n(.*?)^\s*(\"\"\"|''')\s*"
@@ -170,65 +170,86 @@ def _points(question: _Question) -> list[float]:
     return [float(p) if p is not None else share for p in given]
 
 
+@dataclass
+class _Walk:
+    """Where a walk through the master notebook is: the open question and the open block."""
+
+    path: Path
+    imported: ImportedAssignment
+    question: _Question | None = None
+    block: str = ""  # SOLUTION, TESTS, PROMPT or ""
+    questions: list[_Question] = field(default_factory=list)
+
+    def delimiter(self, kind: str, source: str, index: int) -> None:
+        where = f"{self.path}: cell {index}"
+        if kind == "BEGIN QUESTION":
+            meta = _yaml(source, where) or {}
+            if not isinstance(meta, dict) or not meta.get("name"):
+                raise UserError(f"{where}: # BEGIN QUESTION without a name")
+            self.question = _Question(identifier(str(meta["name"])),
+                                      points_value(meta.get("points"), where),
+                                      bool(meta.get("manual")))
+            self.questions.append(self.question)
+        elif kind == "END QUESTION":
+            self.question = None
+        elif kind.startswith("BEGIN"):
+            self.block = kind.split()[1]
+        elif kind.startswith("END"):
+            self.block = ""
+        elif kind == "ASSIGNMENT CONFIG":
+            self.imported.skipped.append(f"cell {index}: otter's assignment config (files, "
+                                         "requirements, generate) is not carried over")
+
+    @property
+    def manual_answer(self) -> str | None:
+        """The manual question whose solution block is open: its cells are answers."""
+        if self.block == "SOLUTION" and self.question is not None and self.question.manual:
+            return self.question.name
+        return None
+
+
 def import_master(path: Path, assignment_id: str | None = None) -> ImportedAssignment:
     nb = read_notebook(path)
     aid = assignment_id or identifier(path.stem, "assignment")
     out = new_notebook_like(nb)
-    imported = ImportedAssignment(aid, path.stem, path, out)
+    walk = _Walk(path, ImportedAssignment(aid, path.stem, path, out))
     names, graders = NotebookNames(), set()
-    question: _Question | None = None
-    questions: list[_Question] = []
-    block = ""
     for index, cell in enumerate(nb.cells):
         source = _source(cell)
         first = source.strip().splitlines()[0] if source.strip() else ""
         delimiter = DELIMITER.match(first) if cell.cell_type == "raw" else None
         if delimiter:
-            kind = delimiter.group(1).upper()
-            if kind == "BEGIN QUESTION":
-                meta = _yaml(source, f"{path}: cell {index}") or {}
-                if not isinstance(meta, dict) or not meta.get("name"):
-                    raise UserError(f"{path}: cell {index}: # BEGIN QUESTION without a name")
-                question = _Question(identifier(str(meta["name"])),
-                                     points_value(meta.get("points"), f"{path}: cell {index}"),
-                                     bool(meta.get("manual")))
-                questions.append(question)
-            elif kind == "END QUESTION":
-                question = None
-            elif kind.startswith("BEGIN"):
-                block = kind.split()[1]
-            elif kind.startswith("END"):
-                block = ""
-            elif kind == "ASSIGNMENT CONFIG":
-                imported.skipped.append(f"cell {index}: otter's assignment config (files, "
-                                        "requirements, generate) is not carried over")
-            continue
-        if block == "PROMPT":
-            continue
-        if block == "TESTS" and question is not None and cell.cell_type == "code":
+            walk.delimiter(delimiter.group(1).upper(), source, index)
+        elif walk.block == "TESTS" and walk.question is not None and cell.cell_type == "code":
             code, config = _test_cell(cell, f"{path}: cell {index}")
-            question.tests.append((code, config, _expected(cell), f"cell {index}"))
-            continue
-        if cell.cell_type == "code":
-            source = without_otter_calls(source, graders)
-            if block == "SOLUTION":
-                source = solution_to_markers(source)
-            if not source.strip():
-                continue
-            names.add_cell(source)
-            new = nbformat.v4.new_code_cell(source)
-        elif cell.cell_type == "markdown":
-            if block == "SOLUTION" and question is not None and question.manual:
-                source = f"### BEGIN SOLUTION\n{source}\n### END SOLUTION"
-            new = nbformat.v4.new_markdown_cell(source)
-        else:
-            new = nbformat.v4.new_raw_cell(source)
-        if block == "SOLUTION" and question is not None and question.manual:
-            imported.mark_answer(new, question.name)
-        out.cells.append(new)
-    for q in questions:
-        _add_question(imported, q, names)
-    return imported.finish()
+            walk.question.tests.append((code, config, _expected(cell), f"cell {index}"))
+        elif walk.block != "PROMPT":
+            new = _carried_over(cell, source, walk, names, graders)
+            if new is not None:
+                if walk.manual_answer:
+                    walk.imported.mark_answer(new, walk.manual_answer)
+                out.cells.append(new)
+    for q in walk.questions:
+        _add_question(walk.imported, q, names)
+    return walk.imported.finish()
+
+
+def _carried_over(cell: nbformat.NotebookNode, source: str, walk: _Walk, names: NotebookNames,
+                  graders: set[str]) -> nbformat.NotebookNode | None:
+    """The student-facing cell made from a master cell outside tests and prompts (None: empty)."""
+    if cell.cell_type == "code":
+        source = without_otter_calls(source, graders)
+        if walk.block == "SOLUTION":
+            source = solution_to_markers(source)
+        if not source.strip():
+            return None
+        names.add_cell(source)
+        return nbformat.v4.new_code_cell(source)
+    if cell.cell_type == "markdown":
+        if walk.manual_answer:
+            source = f"### BEGIN SOLUTION\n{source}\n### END SOLUTION"
+        return nbformat.v4.new_markdown_cell(source)
+    return nbformat.v4.new_raw_cell(source)
 
 
 def _add_question(imported: ImportedAssignment, q: _Question, names: NotebookNames) -> None:
