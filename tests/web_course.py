@@ -3,6 +3,7 @@ one-time tokens, and (for the fast tests) submissions whose results are already 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -73,9 +74,10 @@ def make_web_course(repo: CourseRepo, grading: GradingQueue | None = None) -> We
 
 def store_graded(web: WebCourse, student: str, text: str = "Because squares grow.") -> int:
     """A submission of `student` with a stored result (4/5 autograded) and a manual answer."""
+    sha = hashlib.sha256(f"{student} {text}".encode()).hexdigest()
     with web.sessions() as session:
         row = SubmissionRow(student_id=student, assignment_id="squares",
-                            path=f"submitted/{student}.ipynb", file_sha256=student * 8,
+                            path=f"submitted/{student}-{sha[:8]}.ipynb", file_sha256=sha,
                             submitted_at=datetime(2026, 11, 1, tzinfo=UTC), time_source="server")
         session.add(row)
         session.flush()
@@ -83,7 +85,7 @@ def store_graded(web: WebCourse, student: str, text: str = "Because squares grow
         (web.repo.workspace / row.path).write_text(f"notebook of {student}")
         record_result(session, row, Result(
             submission=row.path, student=student, assignment="squares", status="graded",
-            score=4, max_score=5, sha256=student * 8,
+            score=4, max_score=5, sha256=sha,
             questions={"square": QuestionScore(score=2, max_score=2),
                        "total": QuestionScore(score=2, max_score=3)},
             answers=[Answer(question=QUESTION, cell_index=5, kind="markdown", text=text),
