@@ -7,18 +7,20 @@ from pathlib import Path
 from typing import TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..course import CourseRepo
-from ..sandbox.launch import Launcher, make_launcher
+from ..sandbox.kinds import make_launcher
+from ..sandbox.launch import Launcher
+from .terminal import SafeConsole
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = SafeConsole(highlight=False)
+err_console = SafeConsole(stderr=True, highlight=False)
 
 SandboxOption = typer.Option(
-    "bwrap", "--sandbox", help="bwrap (default) or none: none runs student code unconfined; "
-    "only for submissions you trust")
+    "bwrap", "--sandbox", help="where student code runs: bwrap (a warm template in bubblewrap, "
+    "forked per submission), bwrap-cold (a fresh bubblewrap per worker) or none (unconfined: "
+    "only for submissions you trust)")
 WorkspaceOption = typer.Option(None, "--workspace", help="course workspace folder "
                                "(default: ./course, or $AUTOGRADER_WORKSPACE)")
 
@@ -33,7 +35,7 @@ def with_progress(items: Sequence[T], doing: str, done: str,
     For steps that take more than a few seconds per item (validate, grade): without it a
     sandbox warming up for half a minute looks like a hang. Output printed meanwhile stays above.
     """
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(),
+    columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), MofNCompleteColumn(),
                TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
         task = progress.add_task(doing, total=len(items))

@@ -13,6 +13,7 @@ from ..gradescope.results import contract_json
 from ..grading.grade import GradingSpec, grade_path
 from ..grading.results import Result
 from .common import SandboxOption, console, launcher, repo, with_progress
+from .terminal import markup
 
 
 def summary_table(results: list[Result]) -> Table:
@@ -23,7 +24,7 @@ def summary_table(results: list[Result]) -> Table:
         colour = {"graded": "green", "invalid": "yellow", "grader-error": "red"}.get(r.status, "magenta")
         failed = sum(t.status != "passed" for t in r.tests)
         note = r.message or (f"{failed} of {len(r.tests)} tests failed" if r.tests else "")
-        table.add_row(Path(r.submission).name, f"[{colour}]{r.status}[/]",
+        table.add_row(Path(r.submission).name, markup(f"[{colour}]{{}}[/]", r.status),
                       f"{r.score:g}/{r.max_score:g}", f"{r.execution_time:.1f}", note)
     return table
 
@@ -36,7 +37,7 @@ def grade_command(
 ) -> None:
     """Grade submissions (public + hidden tests) and write results JSON.
 
-    Example: autograder grade stft alice.ipynb bob.zip --json results.json
+    Example: autograder grade spectrogram_features alice.ipynb bob.zip --json results.json
     """
     course = repo()
     spec = GradingSpec.from_repo(course, assignment)

@@ -77,7 +77,7 @@ def check_command(notebook: NotebookArg, release: ReleaseOption = None) -> None:
 
     Exits 0 only when every public test passes.
 
-    Example: autograder check release/squares/squares.ipynb
+    Example: autograder check release/gradient_descent/gradient_descent.ipynb
     """
     run = _run(notebook, release)
     print_summary(run)
@@ -95,7 +95,7 @@ def submit_command(
 
     Failing public tests or failing cells are reported but do not stop the packaging.
 
-    Example: autograder submit release/squares/squares.ipynb --student s1234567
+    Example: autograder submit release/gradient_descent/gradient_descent.ipynb --student s1234567
     """
     check_student_id(student)
     run = _run(notebook, release, student)
