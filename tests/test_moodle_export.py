@@ -197,3 +197,16 @@ def test_feedback_zip_is_what_moodles_zip_importer_takes(grades, tmp_path: Path)
     assert HIDDEN_MESSAGE not in "".join(pages.values())
     assert feedback_folder("Alan_Turing", "1002") == "Alan Turing_1002_assignfeedback_file_"
     assert "<script>" not in feedback_folder("<script>x", "9")
+
+
+def test_grades_are_scaled_to_moodles_maximum_grade(grades, tmp_path: Path) -> None:
+    """The importer skips a grade above the assignment's maximum in Moodle (process_import_grades,
+    'Out of range'), so a course grading out of 100 in Moodle gets scaled grades, and is told."""
+    course, book = grades
+    downloaded = _downloaded(tmp_path, ENGLISH)
+    downloaded.write_text(downloaded.read_text().replace(",Submitted,,5,", ",Submitted,,100,"))
+    sheet = read_worksheet(downloaded, "UTC")
+    done = write_worksheet(tmp_path / "upload.csv", book, sheet, "UTC")
+    taken = _import_like_moodle(done.path, ENGLISH, 100)
+    assert taken["1001"]["grade"] == 80  # 4 of 5
+    assert any("scaled from 5 to Moodle's maximum grade 100" in note for note in done.notes)

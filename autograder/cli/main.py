@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from importlib import metadata
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -18,10 +20,11 @@ from .batch import (
     override_command,
     report_command,
 )
-from .common import err_console
+from .common import console, err_console
 from .exports import export_command
 from .gradescope import gradescope_command
 from .grading import grade_command
+from .help_types import PlainHelpGroup
 from .importing import import_app
 from .serve import serve_command
 from .student import check_command, submit_command
@@ -29,7 +32,23 @@ from .student import check_command, submit_command
 app = typer.Typer(
     help="Autograder for Deep Learning for Audio: release, check, submit and grade notebooks.",
     no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+    cls=PlainHelpGroup,
 )
+
+
+def show_version(value: bool) -> None:
+    if value:
+        console.print(f"autograder {metadata.version('dl-audio-autograder')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: Annotated[bool, typer.Option(
+        "--version", callback=show_version, is_eager=True,
+        help="Show the version and exit.")] = False) -> None:
+    """Autograder for Deep Learning for Audio: release, check, submit and grade notebooks."""
+
+
 app.command("release", short_help="Build student versions in release/<id>/.")(release_command)
 app.command("validate", short_help="Solution scores full marks, released stub scores zero.")(validate_command)
 app.command("grade", short_help="Grade notebooks or zips in the sandbox; write results JSON.")(grade_command)
