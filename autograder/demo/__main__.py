@@ -25,6 +25,8 @@ from ..cli.common import console, err_console
 from ..cli.main import app
 from ..course import CONFIG_NAME, CourseRepo
 from ..errors import UserError
+from ..gradebook.db import open_gradebook
+from ..gradebook.grades import compute_grades
 from .samples import MOODLE, WORKSHEET
 
 PROJECT = Path(autograder.__file__).resolve().parents[1]
@@ -69,6 +71,17 @@ def moodle_download(samples: Path, target: Path) -> Path:
     return target
 
 
+def partial_credit(course: CourseRepo, aid: str, student: str) -> tuple[str, float, float]:
+    """(question, tests' score, new score): the first question the student lost points on, and
+    half the missing points given back, which is what the demo's override comment says."""
+    with open_gradebook(course.workspace)() as session:
+        (grade,) = compute_grades(session, course.config, aid, student)
+    for name, q in grade.questions.items():
+        if q.auto_score is not None and q.auto_score < q.max_score:
+            return name, q.auto_score, round((q.auto_score + q.max_score) / 2, 2)
+    raise UserError(f"{student} lost no points on {aid}: nothing to give partial credit for")
+
+
 def step(title: str, *args: str) -> None:
     if title:
         console.rule(f"[bold]{title}")
@@ -104,9 +117,10 @@ def main(argv: list[str] | None = None) -> None:
          "grade-all", aid, "--sandbox", args.sandbox)
     step("3. Grade again: unchanged work is reused, nothing runs", "grade-all", aid,
          "--sandbox", args.sandbox)
-    question = next(iter(CourseRepo(root).config.assignment(aid).questions))
-    step("4. A TA override (survives regrading, marked in every export)", "override", aid,
-         "1101", question, "1", "--comment", "demo: partial credit for a correct idea")
+    question, earned, credit = partial_credit(CourseRepo(root, workspace), aid, "1101")
+    step(f"4. A TA override: 1101 earned {earned:g} on {question}; partial credit for a correct "
+         f"idea makes it {credit:g} (survives regrading, marked in every export)", "override", aid,
+         "1101", question, f"{credit:g}", "--comment", "demo: partial credit for a correct idea")
     step("5. The gradebook", "gradebook", aid)
     step("6. Feedback for every student", "feedback", aid)
     step("7. Exports: Moodle's grading worksheet and feedback zip, and more", "export", aid,
