@@ -42,6 +42,7 @@ def create_app(repo: CourseRepo, sessions: sessionmaker[Session],
     @app.exception_handler(HTTPException)
     def _error(request: Request, exc: HTTPException) -> Response:
         return render(request, "error.html.j2", None, status=exc.status_code,
+                      status_code=exc.status_code,
                       message=str(exc.detail))
 
     app.add_middleware(SecurityMiddleware, max_body=max_upload_bytes(repo.config) + 64 * 1024)

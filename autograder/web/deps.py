@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
@@ -100,4 +101,5 @@ def render(request: Request, name: str, ws: WebSession | None, status: int = 200
     config = context(request).repo.config
     return TEMPLATES.TemplateResponse(request, name, {
         "course": config.course.name, "account": ws.account if ws else None,
-        "csrf": ws.csrf_token if ws else "", **values}, status_code=status)
+        "csrf": ws.csrf_token if ws else "", "tz": ZoneInfo(config.course.timezone), **values},
+        status_code=status)

@@ -35,7 +35,7 @@ def _page(request: Request, session: Session, ws: WebSession, assignment_id: str
     return render(request, "student_assignment.html.j2", ws, status=status, view=view,
                   window=opens, closed=not opens.open_at(now()), grading=grading,
                   remaining=remaining(session, config, sid, assignment_id), error=error,
-                  notice=notice, max_mb=config.limits.notebook_mb)
+                  notice=notice if grading else "", max_mb=config.limits.notebook_mb)
 
 
 @router.get("/")
