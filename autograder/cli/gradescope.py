@@ -25,6 +25,9 @@ def gradescope_command(
     target = output or course.workspace / "gradescope" / f"{assignment}-autograder.zip"
     build_zip(course, assignment, target)
     console.print(markup("autograder zip for [bold]{}[/] -> {}", assignment, target))
-    console.print("Upload it under the Gradescope assignment's Configure Autograder (zip file "
-                  "upload, an Ubuntu base image with Python >= 3.11). It holds the hidden tests: "
-                  "share it with staff only.")
+    a = course.config.assignment(assignment)
+    console.print(f"Upload it under the Gradescope assignment's Configure Autograder (zip file "
+                  f"upload, an Ubuntu base image). The autograder is worth "
+                  f"{a.autograded_max_score:g} points; manual questions "
+                  f"({', '.join(a.manual) or 'none'}) are graded as Gradescope questions. It holds "
+                  "the hidden tests: share it with staff only.")
