@@ -37,39 +37,45 @@ def spec_problems(data: object, superset: bool = False) -> list[str]:
     tests = data.get("tests", [])
     if not isinstance(tests, list):
         return [*problems, "tests must be a list"]
+    problems += _top_level_problems(data, tests)
+    for i, test in enumerate(tests):
+        problems += _test_problems(f"tests[{i}]", test, superset)
+    try:
+        json.dumps(data, allow_nan=False)
+    except ValueError as exc:
+        problems.append(f"not strict JSON: {exc}")
+    return problems
+
+
+def _top_level_problems(data: dict, tests: list) -> list[str]:
+    problems = []
     if "score" in data:
         if not _number(data["score"]):
             problems.append("score must be a number")
     elif not tests or not all(_number(t.get("score")) for t in tests if isinstance(t, dict)):
         problems.append("a score is required at the top level or on every test")
-    for key in ("visibility", "stdout_visibility"):
-        if key in data and data[key] not in VISIBILITY:
-            problems.append(f"{key} {data[key]!r} is not one of {sorted(VISIBILITY)}")
-    for key in ("output_format", "test_output_format", "test_name_format"):
-        if key in data and data[key] not in FORMATS:
-            problems.append(f"{key} {data[key]!r} is not one of {sorted(FORMATS)}")
+    problems += [f"{key} {data[key]!r} is not one of {sorted(allowed)}"
+                 for key, allowed in (("visibility", VISIBILITY), ("stdout_visibility", VISIBILITY),
+                                      ("output_format", FORMATS), ("test_output_format", FORMATS),
+                                      ("test_name_format", FORMATS))
+                 if key in data and data[key] not in allowed]
     if "output" in data and not isinstance(data["output"], str):
         problems.append("output must be a string")
-    for i, test in enumerate(tests):
-        if not isinstance(test, dict):
-            problems.append(f"tests[{i}] must be an object")
-            continue
-        if not superset:
-            problems += [f"tests[{i}]: unknown key {k!r}" for k in set(test) - TEST_KEYS]
-        if "status" in test and test["status"] not in STATUS:
-            problems.append(f"tests[{i}].status {test['status']!r} is not passed or failed")
-        if "visibility" in test and test["visibility"] not in VISIBILITY:
-            problems.append(f"tests[{i}].visibility {test['visibility']!r} is not allowed")
-        for key in ("name_format", "output_format"):
-            if key in test and test[key] not in FORMATS:
-                problems.append(f"tests[{i}].{key} {test[key]!r} is not allowed")
-        for key in ("score", "max_score"):
-            if key in test and not _number(test[key]):
-                problems.append(f"tests[{i}].{key} must be a number")
-    try:
-        json.dumps(data, allow_nan=False)
-    except ValueError as exc:
-        problems.append(f"not strict JSON: {exc}")
+    return problems
+
+
+def _test_problems(where: str, test: object, superset: bool) -> list[str]:
+    if not isinstance(test, dict):
+        return [f"{where} must be an object"]
+    problems = [] if superset else [f"{where}: unknown key {k!r}" for k in set(test) - TEST_KEYS]
+    if "status" in test and test["status"] not in STATUS:
+        problems.append(f"{where}.status {test['status']!r} is not passed or failed")
+    problems += [f"{where}.{key} {test[key]!r} is not allowed"
+                 for key, allowed in (("visibility", VISIBILITY), ("name_format", FORMATS),
+                                      ("output_format", FORMATS))
+                 if key in test and test[key] not in allowed]
+    problems += [f"{where}.{key} must be a number" for key in ("score", "max_score")
+                 if key in test and not _number(test[key])]
     return problems
 
 
