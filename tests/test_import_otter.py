@@ -161,3 +161,14 @@ def test_files_next_to_the_notebook_are_named(demo: Path) -> None:
     (demo.parent / "data.csv").write_text("a,b\n")
     imported = import_master(demo, "otter_demo")
     assert any("data.csv" in note and "data/" in note for note in imported.skipped)
+
+
+def test_an_r_notebook_is_refused(tmp_path: Path) -> None:
+    from autograder.errors import UserError
+
+    nb = otter_demo()
+    nb.metadata["kernelspec"] = {"display_name": "R", "language": "R", "name": "ir"}
+    path = tmp_path / "r.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(UserError, match=r"r\.ipynb: a R notebook; only Python"):
+        import_master(path)

@@ -36,8 +36,13 @@ def points_value(value: object, where: str) -> float | None:
     return float(value)
 
 
-def new_notebook_like(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """An empty notebook with the source's kernel and language."""
+def new_notebook_like(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
+    """An empty notebook with the source's kernel and language (Python only: the grader runs
+    Python notebooks)."""
+    language = nb.metadata.get("kernelspec", {}).get("language") or \
+        nb.metadata.get("language_info", {}).get("name") or "python"
+    if str(language).lower() != "python":
+        raise UserError(f"{path}: a {language} notebook; only Python notebooks can be imported")
     out = nbformat.v4.new_notebook()
     out.metadata.update({k: nb.metadata[k] for k in ("kernelspec", "language_info")
                          if k in nb.metadata})

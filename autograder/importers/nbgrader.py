@@ -95,7 +95,7 @@ def import_notebook(path: Path, assignment_id: str) -> ImportedAssignment:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type == "code" and not (meta.get("grade") and not meta.get("solution")):
             names.add_cell(_source(cell))
-    out = new_notebook_like(nb)
+    out = new_notebook_like(nb, path)
     imported = ImportedAssignment(assignment_id, _title(nb, path.stem), path, out)
     for index, cell in enumerate(nb.cells):
         meta = cell.get("metadata", {}).get("nbgrader", {})

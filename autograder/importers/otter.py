@@ -211,7 +211,7 @@ class _Walk:
 def import_master(path: Path, assignment_id: str | None = None) -> ImportedAssignment:
     nb = read_notebook(path)
     aid = assignment_id or identifier(path.stem, "assignment")
-    out = new_notebook_like(nb)
+    out = new_notebook_like(nb, path)
     walk = _Walk(path, ImportedAssignment(aid, path.stem, path, out))
     names, graders = NotebookNames(), set()
     for index, cell in enumerate(nb.cells):
