@@ -10,6 +10,7 @@ lastmodifiedsubmission "Zuletzt geändert (Abgabe)"), core "Vollständiger Name"
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -227,3 +228,23 @@ def test_moodle_prefixes(part: str, expected) -> None:
     parsed = parse_prefix(part)
     assert (parsed if parsed is None else (parsed.name, parsed.number, parsed.plugin,
                                            parsed.rest)) == expected
+
+
+def test_a_renamed_participant_is_filed_by_id_with_a_note(example_course, sessions,
+                                                          tmp_path: Path) -> None:
+    work = _notebook(example_course, "ada")
+    download = _zip(tmp_path, {"Ada Lovelace_101_assignsubmission_file/squares.ipynb": work})
+    sheet = _sheet(tmp_path, {"101": "Ada King"})
+    with sessions() as session:
+        report = collect(example_course, session, "squares", download, sheet)
+        stored = _stored(example_course, session)
+    assert stored == {"101": [work]}
+    assert any("'Ada Lovelace' is not the worksheet's 'Ada King'" in w for w in report.warnings)
+
+
+def test_a_worksheet_saved_again_with_semicolons_is_read(tmp_path: Path) -> None:
+    sheet = _sheet(tmp_path, {"101": "Ada Lovelace"})
+    rows = list(csv.reader(sheet.read_text().splitlines()))
+    with sheet.open("w", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows(rows)
+    assert read_worksheet(sheet, "UTC").rows["101"].full_name == "Ada Lovelace"

@@ -156,6 +156,14 @@ def _owners(item: Candidate, manifest: dict, assignment_id: str,
             "and no student id in the file name")
 
 
+def _renamed(item: Candidate, owners: list[_Identity]) -> bool:
+    """A participant whose name in the download differs from the worksheet's (renamed since,
+    or shown differently): worth a note, as the id decides."""
+    moodle, row = item.moodle, owners[0].sheet
+    return (moodle is not None and row is not None and len(owners) == 1
+            and row.participant == moodle.number and not same_name(moodle.name, row.full_name))
+
+
 def _choose(files: list[_File], assignment_id: str) -> tuple[_File | None, str]:
     """The file to grade among one student's files, and why (empty when there was no choice)."""
     notebooks = [f for f in files if f.notebook]
@@ -205,6 +213,10 @@ def collect(repo: CourseRepo, session: Session, assignment_id: str, source: Path
             report.set_aside.append((item.origin, problem or owners,
                                      _keep(rejected_dir, item.origin, item.data)))
             continue
+        if _renamed(item, owners) and owners[0].student not in per_student:
+            report.warnings.append(f"{owners[0].student}: Moodle's name {item.moodle.name!r} "
+                                   f"is not the worksheet's {owners[0].name!r}; filed by the "
+                                   "participant id")
         for who in owners:
             per_student.setdefault(who.student, []).append(
                 _File(item, who, notebook, problem, named, sha or ""))

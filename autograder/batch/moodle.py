@@ -166,7 +166,9 @@ def read_worksheet(path: Path, timezone: str) -> Worksheet:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot be read as a UTF-8 CSV file: {exc}") from None
-    lines = list(csv.reader(text.splitlines()))
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)  # a worksheet saved again by a spreadsheet
+    lines = list(csv.reader(text.splitlines(), delimiter=delimiter))
     if not lines:
         raise UserError(f"{path}: empty, not a Moodle grading worksheet")
     header = [h.strip() for h in lines[0]]
