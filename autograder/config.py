@@ -133,8 +133,9 @@ class GradescopeSettings(Strict):
     """How the zip of `autograder gradescope` grades inside Gradescope's container."""
 
     sandbox: Literal["bwrap", "bwrap-cold", "none"] = Field(
-        "bwrap", description="none grades without a sandbox where the container forbids "
-        "bubblewrap's namespaces; otherwise such a run fails closed")
+        "bwrap-cold", description="one submission per container, so a fresh bubblewrap (a warm "
+        "template would only add its start); none grades without a sandbox where the container "
+        "forbids bubblewrap's namespaces, otherwise such a run fails closed")
     hidden_tests: Literal["visible", "after_due_date", "after_published", "hidden"] = Field(
         "visible", description="Gradescope visibility of hidden tests (name, points and "
         "pass/fail only); anything but visible also hides the student's total until then")

@@ -230,3 +230,23 @@ def test_resubmissions_are_limited_by_the_course(web: WebCourse) -> None:
         assert _upload(client, (notebook + " " * (n + 1)).encode()).status_code == 303
     refused = _upload(client, (notebook + "\n\n").encode())
     assert refused.status_code == 400 and "used all" in refused.text
+
+
+def test_uploads_per_hour_are_limited_across_assignments(example_course: CourseRepo) -> None:
+    path = example_course.root / "grading_config.yaml"
+    path.write_text(path.read_text() + "uploads: {max_submissions: 10, per_hour: 2}\n")
+    web = make_web_course(example_course)
+    client = _client(web, "ada")
+    notebook = web.repo.source("squares").notebook.read_text()
+    for n in range(2):
+        assert _upload(client, (notebook + " " * (n + 1)).encode()).status_code == 303
+    refused = _upload(client, (notebook + "\n\n").encode())
+    assert refused.status_code == 400 and "at most 2 per hour" in refused.text
+
+
+def test_signing_out_ends_the_session(web: WebCourse) -> None:
+    client = _client(web, "ada")
+    cookie = client.cookies.get("autograder_session")
+    assert client.post("/logout", data={"csrf": csrf_of(client, "/")}).status_code == 303
+    replay = TestClient(web.app, follow_redirects=False, cookies={"autograder_session": cookie})
+    assert replay.get("/").headers["location"] == "/login"

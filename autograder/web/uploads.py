@@ -56,7 +56,7 @@ def window(config: GradingConfig, assignment_id: str, student_id: str) -> Window
 
 def max_upload_bytes(config: GradingConfig) -> int:
     """A zip may wrap the notebook: allow it the notebook limit plus a little."""
-    return int(config.limits.notebook_mb * 1024 * 1024) + 64 * 1024
+    return config.limits.notebook_bytes + 64 * 1024
 
 
 def _count(session: Session, student_id: str, assignment_id: str | None = None,
@@ -93,7 +93,7 @@ def accept_upload(session: Session, config: GradingConfig, workspace: Path, stud
                             f"{config.limits.notebook_mb:g} MB")
     try:
         submission = parse_submission(data, Path(name))
-        nb = parse_notebook(submission.notebook, name, int(config.limits.notebook_mb * 2**20))
+        nb = parse_notebook(submission.notebook, name, config.limits.notebook_bytes)
     except InvalidNotebook as exc:
         raise UploadRefused(str(exc)) from None
     meta = nb.get("metadata", {}).get("autograder")

@@ -62,6 +62,7 @@ class StudentView:
     public_score: float
     public_max: float
     withheld: int  # hidden tests not shown (yet)
+    hidden_later: bool  # the assignment shows hidden tests' pass/fail after the due date
     manual: list[ManualLine]
     history: list[SubmissionRow] = field(default_factory=list)
     cell_errors: list[tuple[int, str]] = field(default_factory=list)
@@ -100,7 +101,8 @@ def student_view(session: Session, config: GradingConfig, assignment_id: str,
     return StudentView(assignment_id, spec.title, deadline, past_due, grade,
                        SHOWN_STATUSES.get(grade.status, grade.status), tests,
                        round(sum(t.score for t in visible), 6),
-                       round(sum(t.max_score for t in visible), 6), withheld, manual,
+                       round(sum(t.max_score for t in visible), 6), withheld,
+                       spec.hidden_visibility == "after_due_date", manual,
                        list(reversed(history)), errors[:20])
 
 
