@@ -210,3 +210,12 @@ def test_grades_are_scaled_to_moodles_maximum_grade(grades, tmp_path: Path) -> N
     taken = _import_like_moodle(done.path, ENGLISH, 100)
     assert taken["1001"]["grade"] == 80  # 4 of 5
     assert any("scaled from 5 to Moodle's maximum grade 100" in note for note in done.notes)
+
+
+def test_an_ambiguous_submission_is_named_before_upload(grades, tmp_path: Path) -> None:
+    from autograder.batch.collect import AMBIGUOUS
+    course, book = grades
+    (ada,) = [g for g in book if g.student.id == "1001"]
+    ada.submission.note = f"{AMBIGUOUS} squares: a.ipynb, b.ipynb"
+    done = write_worksheet(tmp_path / "upload.csv", book, None, "UTC")
+    assert any(note.startswith("1001: several notebooks") for note in done.notes)

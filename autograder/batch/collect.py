@@ -45,6 +45,7 @@ from .sources import SUBMISSION_SUFFIXES, Candidate, Skipped, candidates
 
 STAMP = "%Y%m%dT%H%M%SZ"
 NOT_A_NOTEBOOK = "submitted, not a notebook"
+AMBIGUOUS = "several notebooks and none is marked as"
 
 
 @dataclass
@@ -192,7 +193,7 @@ def collect(repo: CourseRepo, session: Session, assignment_id: str, source: Path
         keep_worksheet(workspace, assignment_id, sheet.path)
     started = now()
     rejected_dir = workspace / "rejected" / assignment_id / started.strftime(STAMP)
-    limit = int(config.limits.notebook_mb * 1024 * 1024)
+    limit = config.limits.notebook_bytes
     report = CollectReport()
     per_student: dict[str, list[_File]] = {}
     for item in candidates(source):
@@ -240,7 +241,7 @@ def _file_student(session: Session, report: CollectReport, workspace: Path, assi
         if why:
             report.chosen.append(f"{student}: graded {graded.item.name} ({why}) of {names}")
     elif any(f.notebook for f in files):
-        problem = (f"several notebooks and none is marked as {assignment_id}: {names}; "
+        problem = (f"{AMBIGUOUS} {assignment_id}: {names}; "
                    f"collect the right one alone (autograder collect {assignment_id} <file>)")
         report.chosen.append(f"{student}: ambiguous, not graded: {names}")
     else:

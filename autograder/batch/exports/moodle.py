@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from ...config import GradingConfig
 from ...errors import UserError
 from ...gradebook.grades import StudentGrade
+from ..collect import AMBIGUOUS
 from ..feedback import feedback_view, render_feedback
 from ..moodle import Worksheet, moodle_filename
 from ..names import csv_cell
@@ -80,6 +81,8 @@ def worksheet_lines(grades: list[StudentGrade], sheet: Worksheet | None,
     by_participant = {g.student.lms_id: g for g in grades if g.student.lms_id}
     notes = [f"{g.student.id}: no Moodle participant id, not in the worksheet"
              for g in grades if not g.student.lms_id and g.status != "missing"]
+    notes += [f"{g.student.id}: {g.submission.note}" for g in grades
+              if g.submission is not None and g.submission.note.startswith(AMBIGUOUS)]
     if sheet is None:
         lines = [list(ENGLISH_HEADER)]
         for participant, g in sorted(by_participant.items(), key=lambda kv: kv[1].student.id):
