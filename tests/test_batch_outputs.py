@@ -14,7 +14,8 @@ from builders import good_bytes, notebook_bytes, wrong_notebook
 from gradescope_spec import spec_problems, student_safety_problems
 
 from autograder.batch.collect import collect
-from autograder.batch.export import write_csv, write_gradescope
+from autograder.batch.exports.gradescope import write_gradescope
+from autograder.batch.exports.staff_csv import write_csv
 from autograder.batch.feedback import feedback_view, render_feedback, write_feedback
 from autograder.batch.grade_all import grade_all
 from autograder.batch.report import build_report

@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 
-from ..batch.export import write_csv, write_gradescope
 from ..batch.exports.canvas import read_roster, write_canvas
+from ..batch.exports.gradescope import write_gradescope
 from ..batch.exports.moodle import MoodleExport, write_feedback_zip, write_worksheet
 from ..batch.exports.nbgrader import write_nbgrader
+from ..batch.exports.staff_csv import write_csv
 from ..batch.moodle import read_worksheet
 from ..course import CourseRepo
 from ..errors import UserError
