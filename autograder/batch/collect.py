@@ -236,10 +236,12 @@ def _file_student(session: Session, report: CollectReport, workspace: Path, assi
     upsert_student(session, student, who.name, who.lms_id)
     graded, why = _choose(files, assignment_id)
     names = ", ".join(f.item.name for f in files)
+    choice = ""  # which of several files is graded: kept as the submission's note
     if graded is not None:
         problem = graded.problem
-        if why:
-            report.chosen.append(f"{student}: graded {graded.item.name} ({why}) of {names}")
+        if len(files) > 1:
+            choice = f"graded {graded.item.name}" + (f" ({why})" if why else "") + f" of {names}"
+            report.chosen.append(f"{student}: {choice}")
     elif any(f.notebook for f in files):
         problem = (f"{AMBIGUOUS} {assignment_id}: {names}; "
                    f"collect the right one alone (autograder collect {assignment_id} <file>)")
@@ -274,7 +276,7 @@ def _file_student(session: Session, report: CollectReport, workspace: Path, assi
         path=target.relative_to(workspace).as_posix(), original_name=head.item.origin[:500],
         file_sha256=file_sha, notebook_sha256=(graded.sha or None) if graded else None,
         submitted_at=when, time_source=time_source, collected_at=started,
-        readable=not problem, note=problem))
+        readable=not problem, note=problem or choice))
     session.flush()
     report.collected.append(Collected(student, head.item.origin, target, when, time_source,
                                       problem))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ..errors import UserError
-from ..submission import MAX_MEMBER_BYTES
+from ..submission import MAX_MEMBER_BYTES, read_member
 from .moodle import MoodleName, parse_prefix
 
 MAX_ARCHIVE_MEMBERS = 20000
@@ -138,14 +138,10 @@ def _archive(path: Path) -> Iterator[Candidate | Skipped]:
                 yield Skipped(origin, f"larger than {MAX_MEMBER_BYTES // 2**20} MiB: not read")
                 continue
             try:
-                with archive.open(member) as handle:
-                    data = handle.read(MAX_MEMBER_BYTES + 1)
+                data = read_member(archive, member)
             except (zipfile.BadZipFile, OSError, ValueError, RuntimeError,
                     NotImplementedError) as exc:
                 yield Skipped(origin, f"cannot be read from the zip: {exc}")
-                continue
-            if len(data) > MAX_MEMBER_BYTES:
-                yield Skipped(origin, "larger than its zip header says: not read")
                 continue
             total += len(data)
             if total > MAX_ARCHIVE_BYTES:

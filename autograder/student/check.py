@@ -20,8 +20,6 @@ from ..sandbox.launch import NoSandbox
 from ..submission import Submission
 from .released import MANIFEST, ReleasedAssignment, load_release
 
-MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
-
 
 @dataclass(frozen=True)
 class StudentNotebook:
@@ -75,7 +73,7 @@ def read_student_notebook(path: Path) -> StudentNotebook:
     if path.suffix != ".ipynb":
         raise InvalidNotebook(f"{path}: not a notebook (expected a .ipynb file)")
     data = read_bytes(path)
-    nb = parse_notebook(data, str(path), MAX_NOTEBOOK_BYTES)
+    nb = parse_notebook(data, str(path))
     meta = nb.metadata.get(NOTEBOOK_METADATA_KEY)
     aid = meta.get("assignment") if isinstance(meta, dict) else None
     if not isinstance(aid, str) or not aid:
