@@ -133,6 +133,7 @@ def test_several_files_grade_the_assignment_notebook_and_say_so(example_course, 
         rows = {r.student_id: r for r in session.scalars(select(SubmissionRow))}
     ada = rows["101"]
     assert (example_course.workspace / ada.path).read_bytes() == real and ada.readable
+    assert ada.note.startswith("graded my work.ipynb (its metadata")  # the gradebook shows it
     kept = {p.name for p in (example_course.workspace / ada.path).parent.iterdir()}
     assert {"scratch.ipynb", "notes.pdf"} <= kept
     assert any("101: graded my work.ipynb (its metadata names the assignment)" in line
