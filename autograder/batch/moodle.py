@@ -32,6 +32,7 @@ from ..errors import UserError
 PREFIX = re.compile(r"^(?P<name>[^_/]+?)(?:_(?P<id>\d+))?_assign(?P<kind>submission|feedback)"
                     r"_(?P<plugin>[a-z]+)(?P<rest>_.*)?$", re.DOTALL)
 IDENTIFIER_NUMBER = re.compile(r"(\d+)\s*$")
+WORD = re.compile(r"[^\W\d_]+")
 FILENAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 # Header text per column, as Moodle's language packs write it (lang/en/assign.php,
@@ -131,8 +132,7 @@ def parse_time(text: str, timezone: str) -> datetime | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         moment = None
-        english = " ".join(GERMAN_NAMES.get(w.rstrip(","), w.rstrip(",")) + ("," if w.endswith(
-            ",") else "") for w in text.split(" "))
+        english = WORD.sub(lambda word: GERMAN_NAMES.get(word[0], word[0]), text)
         for fmt in TIME_FORMATS:
             try:
                 moment = datetime.strptime(english, fmt)
