@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import select
 
 from autograder.batch.collect import collect
-from autograder.batch.moodle import parse_prefix, read_worksheet
+from autograder.batch.moodle import parse_prefix, parse_time, read_worksheet
 from autograder.demo.samples import notebook_bytes, solved_notebook
 from autograder.errors import UserError
 from autograder.gradebook.db import open_gradebook
@@ -249,3 +249,12 @@ def test_a_worksheet_saved_again_with_semicolons_is_read(tmp_path: Path) -> None
     with sheet.open("w", newline="") as handle:
         csv.writer(handle, delimiter=";").writerows(rows)
     assert read_worksheet(sheet, "UTC").rows["101"].full_name == "Ada Lovelace"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Montag, 2. März 2026, 09:15", datetime(2026, 3, 2, 9, 15)),
+    ("Sonntag, 27. Dezember 2026, 23:59", datetime(2026, 12, 27, 23, 59)),
+    ("Monday, 30 November 2026, 5:00 PM", datetime(2026, 11, 30, 17, 0)),
+])
+def test_moodle_dates_in_english_and_german(text: str, expected: datetime) -> None:
+    assert parse_time(text, "Europe/Berlin") == expected.replace(tzinfo=ZoneInfo("Europe/Berlin"))
