@@ -28,6 +28,14 @@ system:
 	    echo "error: bubblewrap is missing; install it with: sudo apt-get install bubblewrap"; exit 1; \
 	  fi; \
 	fi
+	@if ! test -x /usr/bin/chromium; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium (Debian package; the browser tests drive it through Playwright)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "note: chromium is missing, the browser tests are skipped; install it with: sudo apt-get install chromium"; \
+	  fi; \
+	fi
 
 test: setup
 	$(BIN)/ruff check autograder tests

@@ -148,7 +148,8 @@ def test_report_has_plots_and_the_most_failed_tests(book) -> None:
     assert html.count("data:image/png;base64,") == 4
     failed = [t for t in grades["carol"].result.tests if t.status != "passed"]
     assert failed and all(t.name in html for t in failed)
-    assert "erin (grader-error)" in html
+    attention = html[html.index('id="attention"'):html.index('id="mistakes"')]
+    assert "<td>erin</td>" in attention and ">grader-error</span>" in attention
 
 
 def test_report_shows_a_students_message_inert(book) -> None:
