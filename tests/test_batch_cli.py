@@ -57,11 +57,42 @@ def test_ta_workflow(cli, tmp_path: Path) -> None:
     assert "1*" not in invoke("gradebook", "squares")
 
 
+def test_untrusted_times_are_named_and_every_lms_format_exports(cli, tmp_path: Path) -> None:
+    course, invoke = cli
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "alice.ipynb").write_bytes(good_bytes(course))
+    (inbox / "bob.ipynb").write_bytes(good_bytes(course) + b"\n")
+    out = " ".join(invoke("collect", "squares", str(inbox)).split())
+    assert "no trusted submission time" in out and "alice, bob" in out
+    invoke("grade-all", "squares", "--sandbox", "none", "-j", "1")
+    assert "no trusted submission time" in " ".join(invoke("gradebook", "squares").split())
+    exports = course.workspace / "exports" / "squares"
+    invoke("export", "squares", "--format", "nbgrader")
+    rows = list(csv.DictReader((exports / "squares-nbgrader.csv").open()))
+    assert {r["student_id"] for r in rows} == {"alice", "bob"}
+    out = " ".join(invoke("export", "squares", "--format", "moodle").split())
+    assert "no Moodle participant id" in out  # a folder of notebooks: no Moodle ids to write
+    invoke("export", "squares", "--format", "moodle-feedback-zip")
+    assert (exports / "squares-moodle-feedback.zip").is_file()
+    roster = tmp_path / "canvas.csv"
+    roster.write_text("Student,ID,SIS User ID,SIS Login ID,Section\n"
+                      "    Points Possible,,,,\nAlice,77,alice,al,S1\n")
+    invoke("export", "squares", "--format", "canvas", "--canvas-roster", str(roster))
+    lines = list(csv.reader((exports / "squares-canvas-import.csv").open()))
+    assert [line[1] for line in lines[2:]] == ["77"]
+
+
 @pytest.mark.parametrize(("args", "expected"), [
     (["collect", "squares", "no/such/folder"], "no such file or folder"),
     (["collect", "nope", "."], "unknown assignment"),
     (["grade-all", "squares", "--sandbox", "none", "--student", "ghost"], "no collected"),
     (["override", "squares", "ghost", "square", "1", "--comment", "x"], "no student"),
+    (["export", "squares", "--format", "canvas"], "--format canvas needs --canvas-roster"),
+    (["collect", "squares", ".", "--worksheet", "w.csv", "--worksheet-timezone", "Mars/Base"],
+     "unknown time zone 'Mars/Base'"),
+    (["export", "squares", "--format", "moodle", "--worksheet", "missing.csv"],
+     "missing.csv: cannot be read"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, monkeypatch, capsys, args, expected) -> None:
     monkeypatch.setattr(sys, "argv", ["autograder", *args])
