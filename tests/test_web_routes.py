@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,8 @@ from web_course import (
     store_graded,
 )
 
+from autograder.batch.moodle import read_worksheet
+from autograder.batch.names import safe_id
 from autograder.course import CourseRepo
 from autograder.gradebook.models import Account, LoginToken, ManualGrade, SubmissionRow
 from autograder.web import routes_auth, routes_instructor, routes_student, routes_ta
@@ -250,3 +253,30 @@ def test_signing_out_ends_the_session(web: WebCourse) -> None:
     assert client.post("/logout", data={"csrf": csrf_of(client, "/")}).status_code == 303
     replay = TestClient(web.app, follow_redirects=False, cookies={"autograder_session": cookie})
     assert replay.get("/").headers["location"] == "/login"
+
+
+WORKSHEET = Path(__file__).resolve().parents[1] / "demo" / "submissions" / "squares" / (
+    "grading_worksheet.csv")
+
+
+@pytest.mark.parametrize("roster", ["csv", "moodle"])
+def test_the_instructor_imports_a_roster(web: WebCourse, roster: str) -> None:
+    client = _client(web, "prof")
+    data = (b"id,name\ncarol,Carol Shaw\n" if roster == "csv" else WORKSHEET.read_bytes())
+    answer = client.post("/roster/import", data={"csrf": csrf_of(client, "/roster")},
+                         files={"file": ("roster.csv", data, "text/csv")})
+    assert answer.status_code == 303
+    with web.sessions() as session:
+        students = {a.username: a.name for a in session.query(Account).filter_by(role="student")}
+    if roster == "csv":
+        assert students["carol"] == "Carol Shaw"
+    else:
+        sheet = read_worksheet(WORKSHEET, "Europe/Berlin")
+        assert {safe_id(r.participant) for r in sheet.rows.values()} <= set(students)
+
+
+def test_a_roster_that_is_neither_is_refused_with_a_reason(web: WebCourse) -> None:
+    client = _client(web, "prof")
+    answer = client.post("/roster/import", data={"csrf": csrf_of(client, "/roster")},
+                         files={"file": ("roster.csv", b"who,what\nx,y\n", "text/csv")})
+    assert answer.status_code == 400 and "an `id` column" in answer.text

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..batch.moodle import find_columns, read_worksheet
-from ..batch.names import safe_id
+from ..batch.moodle import REQUIRED, find_columns, read_worksheet
+from ..batch.names import safe_filename, safe_id
 from ..config import GradingConfig
 from ..errors import UserError
 from ..gradebook.models import Account
@@ -66,10 +66,13 @@ def roster_rows(data: bytes, name: str, timezone: str, scratch: Path) -> list[tu
     except UnicodeDecodeError:
         raise UserError(f"{name}: not a UTF-8 CSV file") from None
     header = next(csv.reader(io.StringIO(text)), [])
-    if "identifier" in find_columns(header):
-        path = scratch / "worksheet.csv"
+    if all(key in find_columns(header) for key in REQUIRED):
+        path = scratch / safe_filename(name, "worksheet.csv")
         path.write_bytes(data)
-        sheet = read_worksheet(path, timezone)
+        try:
+            sheet = read_worksheet(path, timezone)
+        except UserError as exc:  # name the upload, not our scratch folder
+            raise UserError(str(exc).replace(str(path), name)) from None
         return [(safe_id(r.participant), r.full_name) for r in sheet.rows.values()]
     return _plain_rows(text, name)
 

@@ -30,7 +30,7 @@ def _page(request: Request, session: Session, ws: WebSession, assignment_id: str
     config = web.repo.config
     sid = ws.account.student_id
     view = student_view(session, config, assignment_id, sid)
-    grading = web.grading.pending(assignment_id, sid) or view.grade.status == "ungraded"
+    grading = web.grading.pending(assignment_id, sid) and view.grade.status == "ungraded"
     opens = window(config, assignment_id, sid)
     return render(request, "student_assignment.html.j2", ws, status=status, view=view,
                   window=opens, closed=not opens.open_at(now()), grading=grading,
