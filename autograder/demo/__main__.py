@@ -10,7 +10,6 @@ gradient_descent, the quickest to grade), otherwise the tool's example course.
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import shutil
@@ -18,6 +17,9 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 import autograder
 
@@ -91,18 +93,22 @@ def step(title: str, *args: str) -> None:
         raise UserError(f"`autograder {shlex.join(args)}` failed (exit {code})")
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Run the TA workflow on sample submissions.")
-    parser.add_argument("--assignment", help="assignment id (default: see the docstring)")
-    parser.add_argument("--workspace", type=Path, default=PROJECT / "course" / "demo")
-    parser.add_argument("--sandbox", default="bwrap")
-    parser.add_argument("--root", type=Path, default=None,
-                        help="course repository (default: this project)")
-    args = parser.parse_args(argv)
-    root = (args.root or (PROJECT if (PROJECT / CONFIG_NAME).is_file()
-                          else EXAMPLE_COURSE)).resolve()
-    root, aid = choose(root, args.assignment)
-    workspace = fresh_workspace(args.workspace.resolve())
+demo_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@demo_app.command(help="Run the TA workflow on sample submissions (see the module docstring).")
+def run_demo(
+    assignment: Annotated[str | None, typer.Option(
+        help="assignment id (default: the first one with samples)")] = None,
+    workspace: Annotated[Path, typer.Option(help="scratch workspace")] = PROJECT / "course" / "demo",
+    sandbox: Annotated[str, typer.Option(help="bwrap (default), bwrap-cold or none")] = "bwrap",
+    root: Annotated[Path | None, typer.Option(
+        help="course repository (default: this project)")] = None,
+) -> None:
+    root = (root or (PROJECT if (PROJECT / CONFIG_NAME).is_file()
+                     else EXAMPLE_COURSE)).resolve()
+    root, aid = choose(root, assignment)
+    workspace = fresh_workspace(workspace.resolve())
     os.environ["AUTOGRADER_ROOT"] = str(root)
     os.environ["AUTOGRADER_WORKSPACE"] = str(workspace)
     os.environ.pop("AUTOGRADER_DB", None)
@@ -114,9 +120,9 @@ def main(argv: list[str] | None = None) -> None:
     step("1. Collect the Moodle download; times come from the grading worksheet",
          "collect", aid, str(download), "--worksheet", str(samples / WORKSHEET))
     step("2. Grade everything in parallel (reference solution first, as a canary)",
-         "grade-all", aid, "--sandbox", args.sandbox)
+         "grade-all", aid, "--sandbox", sandbox)
     step("3. Grade again: unchanged work is reused, nothing runs", "grade-all", aid,
-         "--sandbox", args.sandbox)
+         "--sandbox", sandbox)
     question, earned, credit = partial_credit(CourseRepo(root, workspace), aid, "1101")
     step(f"4. A TA override: 1101 earned {earned:g} on {question}; partial credit for a correct "
          f"idea makes it {credit:g} (survives regrading, marked in every export)", "override", aid,
@@ -150,6 +156,15 @@ def main(argv: list[str] | None = None) -> None:
         console.print(f"  {action + ':':41} {exports / name}")
     console.print(f"done in {time.monotonic() - started:.0f} s; the workspace is scratch: "
                   f"delete {workspace} when done")
+
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The demo's command line (typer, like `autograder`); a usage mistake is a UserError."""
+    try:
+        demo_app(sys.argv[1:] if argv is None else argv, standalone_mode=False)
+    except typer.TyperException as exc:  # a usage mistake: --bogus, a missing value
+        raise UserError(str(exc)) from None
 
 
 if __name__ == "__main__":
