@@ -33,7 +33,7 @@ PREFIX = re.compile(r"^(?P<name>[^_/]+?)(?:_(?P<id>\d+))?_assign(?P<kind>submiss
                     r"_(?P<plugin>[a-z]+)(?P<rest>_.*)?$", re.DOTALL)
 IDENTIFIER_NUMBER = re.compile(r"(\d+)\s*$")
 WORD = re.compile(r"[^\W\d_]+")
-FILENAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+FILENAME_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f&<>\"`|':\\\\/]")  # PARAM_FILE, moodlelib.php
 
 # Header text per column, as Moodle's language packs write it (lang/en/assign.php,
 # lang/en/moodle.php, assignfeedback_comments; German from the de language pack).
