@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -280,3 +282,13 @@ def test_a_roster_that_is_neither_is_refused_with_a_reason(web: WebCourse) -> No
     answer = client.post("/roster/import", data={"csrf": csrf_of(client, "/roster")},
                          files={"file": ("roster.csv", b"who,what\nx,y\n", "text/csv")})
     assert answer.status_code == 400 and "an `id` column" in answer.text
+
+
+def test_a_submit_zip_is_accepted_like_a_notebook(web: WebCourse) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("squares.ipynb", web.repo.source("squares").notebook.read_bytes())
+        archive.writestr("manifest.json", '{"student": "bob", "assignment": "squares"}')
+    client = _client(web, "ada")
+    assert _upload(client, buffer.getvalue(), "ada_squares.zip").status_code == 303
+    assert web.grading.queued == [("squares", "ada")]  # the signed-in student, not the manifest
