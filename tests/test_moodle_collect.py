@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 import nbformat
 import pytest
+from builders import notebook_bytes, solved_notebook
 from sqlalchemy import select
 
 from autograder.batch.collect import collect
 from autograder.batch.moodle import parse_prefix, parse_time, read_worksheet
-from autograder.demo.samples import notebook_bytes, solved_notebook
 from autograder.errors import UserError
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.models import SubmissionRow
