@@ -14,6 +14,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from ..gradebook.store import latest_submissions
 from .uploads import TIME_SOURCE
 
 log = logging.getLogger("autograder.web")
+BUSY = "grade-all is already running on this workspace"  # batch/lock.py's refusal
+BUSY_WAIT = 10.0
 
 
 @dataclass
@@ -80,15 +83,21 @@ class GradingQueue:
                     self.waiting.discard((assignment_id, student_id))
 
     def _grade(self, assignment_id: str, student_id: str) -> None:
+        """Run the batch for one student; while a TA's grade-all holds the workspace, wait."""
         env = {**os.environ, "AUTOGRADER_ROOT": str(self.root)}
-        try:
-            done = subprocess.run(self.command(assignment_id, student_id), cwd=self.root, env=env,
-                                  capture_output=True, text=True, timeout=self.timeout,
-                                  check=False)
-        except subprocess.TimeoutExpired:
-            log.error("grading %s/%s took over %.0f s; left ungraded", assignment_id, student_id,
-                      self.timeout)
-            return
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                done = subprocess.run(self.command(assignment_id, student_id), cwd=self.root,
+                                      env=env, capture_output=True, text=True, check=False,
+                                      timeout=max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.error("grading %s/%s took over %.0f s; left ungraded", assignment_id,
+                          student_id, self.timeout)
+                return
+            if BUSY not in done.stderr or time.monotonic() + BUSY_WAIT > deadline:
+                break
+            time.sleep(BUSY_WAIT)
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
             log.error("grading %s/%s failed (exit %d): %s", assignment_id, student_id,
