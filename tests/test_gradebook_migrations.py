@@ -135,13 +135,30 @@ def test_migrations_alone_build_what_the_models_declare(tmp_path: Path) -> None:
     assert _differences(url) == []
 
 
-@pytest.mark.parametrize("statement", ["DROP TABLE results", "DROP TABLE submissions"])
-def test_a_damaged_gradebook_is_one_line(example_course, statement: str) -> None:
-    path = _old_gradebook(example_course.workspace)
+def test_a_database_that_is_not_a_gradebook_is_left_alone(tmp_path: Path) -> None:
+    """--db pointed at another application's database (or a damaged gradebook): refused, and not
+    a row or table changed."""
+    path = tmp_path / "gradebook.sqlite"
     with sqlite3.connect(path) as con:
-        con.execute("PRAGMA foreign_keys=OFF")
-        con.execute(statement)
+        con.executescript("CREATE TABLE grades (who TEXT, mark REAL);"
+                          "CREATE TABLE test_results (run TEXT);"
+                          "INSERT INTO grades VALUES ('ada', 1.0);"
+                          "INSERT INTO test_results VALUES ('nightly');")
     con.close()
-    with pytest.raises(UserError, match=r"^gradebook sqlite:///\S+: cannot be opened: no such "
-                                        r"table: (results|submissions)$"):
+    with pytest.raises(UserError, match=r"its tables \(grades, test_results\) are not an "
+                                        r"autograder gradebook; nothing was changed"):
+        open_gradebook(tmp_path)
+    assert _rows(path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") == [
+        ("grades",), ("test_results",)]
+    assert _rows(path, "SELECT * FROM grades") == [("ada", 1.0)]
+
+
+def test_a_gradebook_from_a_newer_version_is_one_line(example_course) -> None:
+    path = _old_gradebook(example_course.workspace)
+    open_gradebook(example_course.workspace)
+    with sqlite3.connect(path) as con:
+        con.execute("UPDATE alembic_version SET version_num = '9999'")
+    con.close()
+    with pytest.raises(UserError, match=r"cannot be opened: .*'9999'.*newer version of autograder"):
         open_gradebook(example_course.workspace)
+

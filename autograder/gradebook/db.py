@@ -11,6 +11,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import Connection, create_engine, event, inspect
 from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,8 @@ from .models import Base
 DEFAULT_NAME = "gradebook.sqlite"
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"  # the schema `create_all` made before migrations existed (commit 67664fe)
+BASELINE_TABLES = frozenset({"assignments", "students", "submissions", "results", "overrides",
+                             "grades", "question_results", "test_results"})
 
 
 def default_url(workspace: Path) -> str:
@@ -57,8 +60,14 @@ def migrate(connection: Connection) -> None:
         command.stamp(config, "head")
         return
     if "alembic_version" not in tables:
+        if tables != BASELINE_TABLES:  # not ours: never stamp, let alone drop, anything in it
+            raise ValueError(f"its tables ({', '.join(sorted(tables))}) are not an autograder "
+                             "gradebook; nothing was changed")
         command.stamp(config, BASELINE)
-    command.upgrade(config, "head")
+    try:
+        command.upgrade(config, "head")
+    except CommandError as exc:  # a revision this version does not know
+        raise ValueError(f"{exc}: was it made by a newer version of autograder?") from None
 
 
 def _sqlite_pragmas(connection, _record) -> None:
