@@ -22,6 +22,7 @@ from web_course import (
 from autograder.batch.moodle import read_worksheet
 from autograder.batch.names import safe_id
 from autograder.course import CourseRepo
+from autograder.gradebook.grades import compute_grades
 from autograder.gradebook.models import Account, LoginToken, ManualGrade, SubmissionRow
 from autograder.web import routes_auth, routes_instructor, routes_student, routes_ta
 
@@ -292,3 +293,20 @@ def test_a_submit_zip_is_accepted_like_a_notebook(web: WebCourse) -> None:
     client = _client(web, "ada")
     assert _upload(client, buffer.getvalue(), "ada_squares.zip").status_code == 303
     assert web.grading.queued == [("squares", "ada")]  # the signed-in student, not the manifest
+
+
+def test_a_ta_overrides_an_autograded_question_with_a_reason(web: WebCourse) -> None:
+    client = _client(web, "ta1")
+    csrf = csrf_of(client, "/staff/squares/students/ada")
+    path = "/staff/squares/students/ada/override"
+    refused = client.post(path, data={"csrf": csrf, "question": "total", "score": "3",
+                                      "comment": " "})
+    assert refused.status_code == 400 and "needs a comment" in refused.text
+    assert client.post(path, data={"csrf": csrf, "question": "total", "score": "3",
+                                   "comment": "the test's tolerance was too tight"}
+                       ).status_code == 303
+    with web.sessions() as session:
+        grade = compute_grades(session, web.repo.config, "squares", "ada")[0]
+    override = grade.questions["total"].override
+    assert grade.questions["total"].score == 3 and override.created_by == "ta1"
+    assert "tolerance was too tight" in client.get("/staff/squares/students/ada").text
