@@ -67,7 +67,7 @@ def parse_notebook(data: bytes, name: str,
     try:
         nb = nbformat.from_dict(raw)
         nbformat.validate(nb)
-    except Exception as exc:  # noqa: BLE001 - nbformat raises several kinds
+    except Exception as exc:  # nbformat raises several kinds
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidNotebook(f"{name}: not a valid notebook: {first[:200]}") from None
     return nb

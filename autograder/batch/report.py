@@ -20,14 +20,14 @@ from statistics import mean, median
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt  # after use(): the backend is chosen first
+from matplotlib.patches import Patch
 
-from ..config import GradingConfig  # noqa: E402
-from ..gradebook.grades import StudentGrade  # noqa: E402
-from ..gradebook.models import now  # noqa: E402
-from .mistakes import Mistake, NotAttempted, cluster  # noqa: E402
-from .render import environment  # noqa: E402
+from ..config import GradingConfig
+from ..gradebook.grades import StudentGrade
+from ..gradebook.models import now
+from .mistakes import Mistake, NotAttempted, cluster
+from .render import environment
 
 # What each status asks of the teaching team.
 ACTIONS = {

@@ -54,5 +54,5 @@ def run_callback(callbacks: dict[int, Callable[..., Any]], ref: int, payload: An
         return fn(*args, **kwargs)
     except (WorkerLost, SandboxError):
         raise
-    except Exception as exc:  # noqa: BLE001 - report to the student's code as data
+    except Exception as exc:  # report to the student's code as data
         return RemoteException(type(exc).__name__[:200], str(exc)[:2000])

@@ -23,7 +23,7 @@ PUBLIC_ONLY = "Only the public tests run here; grading adds hidden tests."
 
 
 @cache
-def _template():  # noqa: ANN202 - a jinja2 Template
+def _template():  # a jinja2 Template
     env = Environment(loader=PackageLoader("autograder.student", "templates"),
                       autoescape=select_autoescape(default=True), trim_blocks=True)
     return env.get_template("check_report.html.j2")

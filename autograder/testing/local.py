@@ -49,7 +49,7 @@ class LocalTransport:
         value = self._dispatch(op, decoded, timeout)
         try:
             out = encode(value, fallback=self.host.handle_for)
-        except Exception as exc:  # noqa: BLE001 - same message the sandbox would give
+        except Exception as exc:  # same message the sandbox would give
             out = encode(RemoteException("EncodingError", f"the value could not be sent back: {exc}"))
         return decode(out.tree, out.buffers)
 
