@@ -8,6 +8,7 @@ import pytest
 from manual_course import QUESTION, add_manual_question
 from sqlalchemy.orm import Session
 
+from autograder.batch.feedback import feedback_view, render_feedback
 from autograder.course import CourseRepo
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.grades import compute_grades
@@ -94,3 +95,15 @@ def test_manual_scores_join_the_grade_only_when_published(
     assert after.questions[QUESTION].comment == "Clear <b>explanation</b>."
     bob = compute_grades(session, repo.config, "squares", "bob")[0]
     assert bob.questions[QUESTION].score is None and bob.adjusted_score == 4
+
+
+def test_published_comments_reach_the_feedback(graded: tuple[CourseRepo, Session]) -> None:
+    repo, session = graded
+    grade = grade_of(session, "ada", "squares", QUESTION, create=True)
+    set_applied(session, grade, _items(session)["why"], True, by="ta1")
+    set_comment(grade, "Clear <b>explanation</b>.", by="ta1")
+    publish(session, "squares", QUESTION, by="prof")
+    view = feedback_view(repo.config, compute_grades(session, repo.config, "squares", "ada")[0])
+    html, markdown = render_feedback(repo.config, view)
+    assert "Clear &lt;b&gt;explanation&lt;/b&gt;." in html
+    assert "graded by the teaching team" in markdown

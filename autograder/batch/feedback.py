@@ -101,6 +101,7 @@ class QuestionView:
     score: float | None
     max_score: float
     override_comment: str | None
+    ta_comment: str | None = None  # a published manual question's comment
     failed: list[FeedbackLine] = field(default_factory=list)
     passed: list[FeedbackLine] = field(default_factory=list)
     withheld: int = 0  # hidden tests whose pass/fail is shown only after the due date
@@ -207,7 +208,7 @@ def feedback_view(config: GradingConfig, grade: StudentGrade,
     questions = []
     for name, q in grade.questions.items():
         view = QuestionView(name, q.score, q.max_score,
-                            q.override.comment if q.override is not None else None)
+                            q.override.comment if q.override is not None else None, q.comment)
         for test in public["tests"]:
             if test["question"] != name:
                 continue
