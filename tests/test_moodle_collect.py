@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import nbformat
 import pytest
-from builders import notebook_bytes, solved_notebook
+from builders import notebook_bytes, solved_notebook, submit_zip
 from sqlalchemy import select
 
 from autograder.batch.collect import collect
@@ -126,11 +126,15 @@ def test_several_files_grade_the_assignment_notebook_and_say_so(example_course, 
         "Ada Lovelace_101_assignsubmission_file/notes.pdf": b"%PDF-1.4",
         "Alan Turing_102_assignsubmission_file/copy 1.ipynb": scratch,
         "Alan Turing_102_assignsubmission_file/copy 2.ipynb": scratch + b" ",
+        "Grace Hopper_103_assignsubmission_file/a.ipynb": real,
+        "Grace Hopper_103_assignsubmission_file/b.zip": submit_zip(real, "x.ipynb", "squares", "g"),
     })
-    sheet = _sheet(tmp_path, {"101": "Ada Lovelace", "102": "Alan Turing"})
+    sheet = _sheet(tmp_path, {"101": "Ada Lovelace", "102": "Alan Turing",
+                              "103": "Grace Hopper"})
     with sessions() as session:
         report = collect(example_course, session, "squares", download, sheet)
         rows = {r.student_id: r for r in session.scalars(select(SubmissionRow))}
+    assert rows["103"].readable and "the same notebook in each" in rows["103"].note
     ada = rows["101"]
     assert (example_course.workspace / ada.path).read_bytes() == real and ada.readable
     assert ada.note.startswith("graded my work.ipynb (its metadata")  # the gradebook shows it

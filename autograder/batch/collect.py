@@ -170,6 +170,8 @@ def _choose(files: list[_File], assignment_id: str) -> tuple[_File | None, str]:
     notebooks = [f for f in files if f.notebook]
     if len(notebooks) == 1:
         return notebooks[0], ""
+    if notebooks and all(f.sha for f in notebooks) and len({f.sha for f in notebooks}) == 1:
+        return notebooks[0], "the same notebook in each"
     for rule, picked in (
             ("its metadata names the assignment", [f for f in notebooks if f.for_assignment]),
             (f"it is named {assignment_id}.ipynb",
