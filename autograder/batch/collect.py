@@ -213,7 +213,8 @@ def collect(repo: CourseRepo, session: Session, assignment_id: str, source: Path
             item.data, item.name, assignment_id, limit)
         owners = _owners(item, manifest, assignment_id, sheet)
         if isinstance(owners, str):
-            report.set_aside.append((item.origin, problem or owners,
+            reason = f"{owners}; and it cannot be read: {problem}" if problem else owners
+            report.set_aside.append((item.origin, reason,
                                      _keep(rejected_dir, item.origin, item.data)))
             continue
         if _renamed(item, owners) and owners[0].student not in per_student:
