@@ -6,9 +6,10 @@ may set them at any time. An empty value counts as unset.
 
 Set by the grader for its own children, not by users (documented where they are defined):
 AUTOGRADER_WORKER (sandbox/launch.py: "this process is being graded", the self-check stands
-down), AUTOGRADER_NUMBA_SEED (sandbox/numba_cache.py), AUTOGRADER_WITHHELD (sandbox/views.py) and
-the sandbox template's control variables (sandbox/template.py). NUMBA_CACHE_DIR is set by
-`use_trusted_cache` in trusted processes only.
+down), AUTOGRADER_NUMBA_SEED (sandbox/numba_cache.py), AUTOGRADER_WITHHELD (sandbox/views.py)
+and the sandbox template's control variables (sandbox/template.py). NUMBA_CACHE_DIR is set by
+`use_trusted_cache` in trusted processes only. AUTOGRADER_PYTHON is read by the shell scripts of
+the Gradescope zip (gradescope/bundle.py), not by Python.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class Environment(BaseModel):
     cache: Path = Field(default_factory=lambda: Path.home() / ".cache" / "autograder", description=(
         "the trusted cache of this machine: librosa's compiled numba functions, unpacked "
         "grading bundles"))
+    gradescope_root: Path | None = Field(None, description=(
+        "where run_autograder finds Gradescope's container layout; default: /autograder (set "
+        "to try the autograder zip outside Gradescope)"))
 
 
 def environment() -> Environment:

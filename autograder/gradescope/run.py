@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import traceback
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import GradingConfig, load_config
+from ..environment import environment
 from ..errors import UserError
 from ..grading.grade import GradingSpec, grade_path
 from ..grading.results import Result
@@ -31,7 +31,6 @@ from ..sandbox.launch import Bubblewrap
 from .metadata import read_submission_info
 from .results import failure_json, results_json
 
-ROOT_ENV = "AUTOGRADER_GRADESCOPE_ROOT"
 DEFAULT_ROOT = Path("/autograder")
 BUNDLE = "course"
 BUNDLE_INFO = "gradescope.json"
@@ -160,8 +159,9 @@ def write_results(layout: Layout, payload: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="run_autograder", description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path,
-                        default=Path(os.environ.get(ROOT_ENV, str(DEFAULT_ROOT))),
-                        help=f"the container layout's root (default ${ROOT_ENV} or /autograder)")
+                        default=environment().gradescope_root or DEFAULT_ROOT,
+                        help="the container layout's root (default $AUTOGRADER_GRADESCOPE_ROOT "
+                        "or /autograder)")
     layout = Layout(parser.parse_args(argv).root)
     try:
         payload, status = grade(layout)
