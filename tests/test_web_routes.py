@@ -24,6 +24,7 @@ from autograder.batch.names import safe_id
 from autograder.course import CourseRepo
 from autograder.gradebook.grades import compute_grades
 from autograder.gradebook.models import Account, LoginToken, ManualGrade, SubmissionRow
+from autograder.grading import results
 from autograder.web import routes_auth, routes_instructor, routes_student, routes_ta
 
 ROUTERS = (routes_auth, routes_instructor, routes_student, routes_ta)
@@ -310,3 +311,25 @@ def test_a_ta_overrides_an_autograded_question_with_a_reason(web: WebCourse) -> 
     override = grade.questions["total"].override
     assert grade.questions["total"].score == 3 and override.created_by == "ta1"
     assert "tolerance was too tight" in client.get("/staff/squares/students/ada").text
+
+
+@pytest.mark.parametrize("visibility", ["hidden", "after_due_date"])
+@pytest.mark.parametrize("past_due", [False, True])
+def test_hidden_tests_reach_a_student_only_as_the_course_says(
+        example_course: CourseRepo, visibility: str, past_due: bool) -> None:
+    path = example_course.root / "grading_config.yaml"
+    due = "2020-01-01 00:00" if past_due else "2099-01-01 00:00"
+    path.write_text(path.read_text().replace("due: 2026-11-30 23:59", f"due: {due}")
+                    .replace("    questions:", f"    hidden_visibility: {visibility}\n"
+                             "    questions:", 1))
+    web = make_web_course(example_course)
+    tests = [results.TestResult(name="test_public_case", question="total", score=1, max_score=1,
+                        status="passed", visibility="visible", output="public message"),
+             results.TestResult(name="test_secret_case", question="total", score=0, max_score=2,
+                        status="failed", visibility=visibility, output="expected 42")]
+    store_graded(web, "ada", tests=tests)
+    page = _client(web, "ada").get("/assignments/squares").text
+    assert "test_public_case" in page and "public message" in page
+    assert ("test_secret_case" in page) == (past_due and visibility == "after_due_date")
+    assert "expected 42" not in page  # a hidden test's message never reaches the student
+    assert ('id="final-score"' in page) == past_due

@@ -16,7 +16,7 @@ from autograder.course import CourseRepo
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.models import SubmissionRow
 from autograder.gradebook.store import ensure_assignment, record_result
-from autograder.grading.results import Answer, AnswerOutput, QuestionScore, Result
+from autograder.grading.results import Answer, AnswerOutput, QuestionScore, Result, TestResult
 from autograder.web.accounts import ensure_account, import_roster
 from autograder.web.app import create_app
 from autograder.web.auth import issue_token
@@ -72,7 +72,8 @@ def make_web_course(repo: CourseRepo, grading: GradingQueue | None = None) -> We
     return WebCourse(repo, sessions, grading, create_app(repo, sessions, grading), tokens)
 
 
-def store_graded(web: WebCourse, student: str, text: str = "Because squares grow.") -> int:
+def store_graded(web: WebCourse, student: str, text: str = "Because squares grow.",
+                 tests: list[TestResult] | None = None) -> int:
     """A submission of `student` with a stored result (4/5 autograded) and a manual answer."""
     sha = hashlib.sha256(f"{student} {text}".encode()).hexdigest()
     with web.sessions() as session:
@@ -88,6 +89,7 @@ def store_graded(web: WebCourse, student: str, text: str = "Because squares grow
             score=4, max_score=5, sha256=sha,
             questions={"square": QuestionScore(score=2, max_score=2),
                        "total": QuestionScore(score=2, max_score=3)},
+            tests=tests or [],
             answers=[Answer(question=QUESTION, cell_index=5, kind="markdown", text=text),
                      Answer(question=QUESTION, cell_index=4, kind="code", text="plt.plot()",
                             outputs=[AnswerOutput(mime="image/png", data=PNG)])]), "fp")

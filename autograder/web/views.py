@@ -75,16 +75,18 @@ def student_view(session: Session, config: GradingConfig, assignment_id: str,
     deadline = config.deadline(assignment_id, student_id)
     past_due = now() >= deadline
     result: Result | None = grade.result
-    tests, withheld = [], 0
+    tests, public, withheld = [], [], 0
     for test in (result.public_view()["tests"] if result else []):
         shown = test["visibility"] == "visible" or (
             past_due and test["visibility"] == "after_due_date")
         if not shown:
             withheld += 1
             continue
-        tests.append(TestLine(test["name"], test["question"], test["status"], test["score"],
-                              test["max_score"], test["output"]))
-    visible = [t for t in tests if t.status and t.question in spec.autograded]
+        line = TestLine(test["name"], test["question"], test["status"], test["score"],
+                        test["max_score"], test["output"])
+        tests.append(line)
+        if test["visibility"] == "visible":
+            public.append(line)
     published = published_questions(session, assignment_id)
     grades = manual_grades(session, assignment_id)
     manual = []
@@ -100,8 +102,8 @@ def student_view(session: Session, config: GradingConfig, assignment_id: str,
     errors = [(c.index, c.error) for c in (result.cells if result else []) if c.error]
     return StudentView(assignment_id, spec.title, deadline, past_due, grade,
                        SHOWN_STATUSES.get(grade.status, grade.status), tests,
-                       round(sum(t.score for t in visible), 6),
-                       round(sum(t.max_score for t in visible), 6), withheld,
+                       round(sum(t.score for t in public), 6),
+                       round(sum(t.max_score for t in public), 6), withheld,
                        spec.hidden_visibility == "after_due_date", manual,
                        list(reversed(history)), errors[:20])
 
