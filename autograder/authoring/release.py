@@ -1,7 +1,8 @@
 """`autograder release`: build release/<id>/ from source/<id>/, byte-for-byte reproducibly.
 
 The student folder holds the notebook with stubs in place of solutions (outputs cleared, cell ids
-kept), the public tests, the data, and assignment.json (what self-checking needs). Hidden tests,
+kept), the public tests, the data, assignment.json (what self-checking needs) and SELF_CHECK.md
+(how to self-check on Colab and on a laptop). Hidden tests,
 solutions and cells tagged `instructor-only` never get there. The new folder is built aside and
 swapped in whole, so a refused release leaves the previous one untouched.
 """
@@ -17,6 +18,7 @@ import nbformat
 
 from ..course import AssignmentFiles, CourseRepo
 from ..notebook import ANSWER_KEY, answer_mark, read_notebook
+from ..student.guide import GUIDE_NAME, self_check_guide
 from .foreign import refuse_foreign_markers
 from .layout import checked_tests
 from .solutions import strip_solutions
@@ -25,7 +27,8 @@ INSTRUCTOR_TAG = "instructor-only"
 SELF_CHECK_ID = "autograder-self-check"
 SELF_CHECK_SOURCE = """\
 # Self-check: check("question") runs that question's public tests against this notebook,
-# check_all() runs them all. Run this cell first.
+# check_all() runs them all. Run this cell first. On Colab, or if `autograder` is not installed:
+# SELF_CHECK.md in this folder says how (one upload, two lines).
 from autograder.student.selfcheck import enable_checks
 
 check, check_all = enable_checks("{aid}")"""
@@ -75,6 +78,7 @@ def assignment_manifest(repo: CourseRepo, assignment_id: str) -> dict:
         "questions": {name: {"points": q.points, "forbidden": q.forbidden}
                       | ({"manual": True} if q.manual else {})
                       for name, q in a.questions.items()},
+        "question_order": list(a.questions),  # the keys above are sorted; this is the notebook's
         "limits": repo.config.limits.model_dump(),
     }
 
@@ -93,6 +97,8 @@ def release(repo: CourseRepo, assignment_id: str) -> Path:
             shutil.copytree(files.data, staging / "data", ignore=IGNORED)
         manifest = json.dumps(assignment_manifest(repo, assignment_id), indent=2, sort_keys=True)
         (staging / "assignment.json").write_text(manifest + "\n", encoding="utf-8")
+        guide = self_check_guide(assignment_id, repo.config.assignment(assignment_id))
+        (staging / GUIDE_NAME).write_text(guide, encoding="utf-8")
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)

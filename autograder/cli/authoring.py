@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..authoring.release import release
 from ..authoring.validate import validate
+from ..student.pack import pack
 from .common import SandboxOption, console, launcher, repo, with_progress
 from .terminal import markup
 
@@ -23,6 +25,18 @@ def release_command(assignments: Ids = None) -> None:
     for aid in course.assignment_ids(assignments):
         target = release(course, aid)
         console.print(markup("released [bold]{}[/] -> {}", aid, target.relative_to(course.root)))
+
+
+def pack_command(
+    assignment: Annotated[str, typer.Argument(help="assignment id")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="folder for the zip")] = Path("."),
+) -> None:
+    """Zip a release folder with the autograder package, for students to upload to Colab.
+
+    Example: autograder pack gradient_descent -o dist
+    """
+    target = pack(repo(), assignment, output)
+    console.print(f"wrote {target}: students upload it to Colab and follow SELF_CHECK.md inside")
 
 
 def validate_command(assignments: Ids = None, sandbox: str = SandboxOption) -> None:

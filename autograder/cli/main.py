@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ..errors import UserError
 from ..sandbox.numba_cache import use_trusted_cache
-from .authoring import release_command, validate_command
+from .authoring import pack_command, release_command, validate_command
 from .batch import (
     collect_command,
     feedback_command,
@@ -51,6 +51,7 @@ def main(version: Annotated[bool, typer.Option(
 
 app.command("release", short_help="Build student versions in release/<id>/.")(release_command)
 app.command("validate", short_help="Solution scores full marks, released stub scores zero.")(validate_command)
+app.command("pack", short_help="Zip a release folder and the package for Colab.")(pack_command)
 app.command("grade", short_help="Grade notebooks or zips in the sandbox; write results JSON.")(grade_command)
 app.command("check", short_help="Run your notebook from a clean state, then its public tests.")(check_command)
 app.command("submit", short_help="Check your notebook, then package it as a zip to upload.")(submit_command)

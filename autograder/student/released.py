@@ -83,6 +83,10 @@ def load_release(folder: Path, expected: str | None = None) -> ReleasedAssignmen
     if expected is not None and aid != expected:
         raise UserError(f"{path}: this folder holds assignment {aid!r}, not {expected!r}")
     fields = {key: data[key] for key in ("title", "due", "questions") if key in data}
+    order = data.get("question_order")
+    if isinstance(fields.get("questions"), dict) and isinstance(order, list) \
+            and sorted(map(str, order)) == sorted(fields["questions"]):
+        fields["questions"] = {q: fields["questions"][q] for q in order}  # the notebook's order
     try:
         assignment = Assignment.model_validate(fields)
         limits = CourseLimits.model_validate(data.get("limits") or {})

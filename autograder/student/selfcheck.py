@@ -7,9 +7,11 @@ sandbox or Linux: the student's own code is only a danger to the student, and gr
 elsewhere. Values still cross the strict codec, so a test sees what it will see when graded.
 
 The release folder (assignment.json + tests/public/) is found as described in `released.py`; in
-Colab, upload or unzip `release/<id>/` and `%cd` into it, or call
-`enable_checks("<id>", folder="/content/<id>")`. Problems never raise in the first cell (that would
-stop "Run all"): they are reported when `check` is called.
+Colab, unzip `<id>-colab.zip` into /content (SELF_CHECK.md in the folder says how) and it is
+found, or say where: `enable_checks("<id>", folder="/content/<id>")`. The release folder becomes
+the working directory, so the notebook's relative paths (`data/...`) work wherever the notebook
+was opened from. Problems never raise in the first cell (that would stop "Run all"): they are
+reported when `check` is called. `check_all()` reports the questions in the notebook's order.
 
 While being graded (`AUTOGRADER_WORKER` is set in the worker) both functions do nothing.
 """
@@ -90,7 +92,10 @@ class SelfCheck:
                                  questions=questions)
         except UserError as exc:
             return CheckReport(self.assignment_id, scope, problem=str(exc))
-        return CheckReport(self.assignment_id, scope, [CheckLine.from_outcome(o) for o in outcomes])
+        order = {q: i for i, q in enumerate(self.release.questions)}
+        lines = sorted((CheckLine.from_outcome(o) for o in outcomes),
+                       key=lambda line: order.get(line.question, len(order)))
+        return CheckReport(self.assignment_id, scope, lines)
 
 
 def _stop_at_timeout(lost: WorkerLost) -> None:
@@ -118,5 +123,14 @@ def enable_checks(assignment_id: str, folder: str | Path | None = None,
     except UserError as exc:
         release, problem = None, str(exc)
         print(f"Self-check is not available yet: {problem}")
+    if release is not None:
+        _work_in(release.folder)
     checker = SelfCheck(assignment_id, release, ns, problem)
     return checker.check, checker.check_all
+
+
+def _work_in(folder: Path) -> None:
+    """Make the release folder the working directory: the notebook reads `data/...` from there."""
+    if Path.cwd().resolve() != folder.resolve():
+        os.chdir(folder)
+        print(f"Self-check: working directory is now {folder} (tests and data are there).")
