@@ -20,6 +20,8 @@ from .release import student_notebook
 
 @dataclass
 class Validation:
+    """The reference solution's and the released stub's results, and what is wrong with them."""
+
     assignment: str
     reference: Result
     stub: Result

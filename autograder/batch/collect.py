@@ -50,6 +50,8 @@ AMBIGUOUS = "several notebooks and none is marked as"
 
 @dataclass
 class Collected:
+    """One file kept as a submission: whose, from where, and when it counts as submitted."""
+
     student: str
     origin: str
     path: Path
@@ -60,6 +62,8 @@ class Collected:
 
 @dataclass
 class CollectReport:
+    """What a collection did with every file: kept, duplicate, or set aside with the reason."""
+
     collected: list[Collected] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (origin, student)
     set_aside: list[tuple[str, str, Path | None]] = field(default_factory=list)

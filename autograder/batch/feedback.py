@@ -48,6 +48,8 @@ def upload_instead(assignment_id: str) -> str:
 
 @dataclass
 class FeedbackLine:
+    """One test as its student may see it."""
+
     name: str
     status: str
     score: float
@@ -97,6 +99,8 @@ def group_cases(lines: list[FeedbackLine]) -> list[CaseGroup]:
 
 @dataclass
 class QuestionView:
+    """One question of a feedback page: score, comments, failed tests first."""
+
     name: str
     score: float | None
     max_score: float
@@ -132,6 +136,8 @@ class QuestionView:
 
 @dataclass
 class FeedbackView:
+    """Everything one student's feedback page shows, and nothing more."""
+
     assignment_id: str
     title: str
     student_id: str

@@ -99,6 +99,8 @@ def _fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class WorksheetRow:
+    """One participant's line of Moodle's grading worksheet."""
+
     participant: str
     identifier: str  # exactly as Moodle wrote it: the importer needs it back unchanged
     full_name: str

@@ -47,6 +47,8 @@ TOP_MISTAKES = 25
 
 @dataclass
 class TestStats:
+    """How one test fared across the batch, with its most common failure messages."""
+
     name: str
     question: str
     visibility: str

@@ -29,6 +29,8 @@ from .store import ensure_assignment
 
 @dataclass(frozen=True)
 class ManualScore:
+    """A published manual question's score and the TA's comment."""
+
     score: float
     comment: str
 

@@ -76,6 +76,8 @@ class ImportedQuestion:
 
 @dataclass
 class ImportedAssignment:
+    """An nbgrader or otter assignment translated into our format, with what was left behind."""
+
     id: str
     title: str
     source: Path

@@ -40,6 +40,8 @@ class StudentNotebook:
 
 @dataclass
 class CleanRun:
+    """A notebook run from a clean state against its release's public tests."""
+
     notebook: StudentNotebook
     release: ReleasedAssignment
     result: Result

@@ -40,6 +40,8 @@ def friendly(message: str) -> str:
 
 @dataclass(frozen=True)
 class CheckLine:
+    """One public test's outcome in a self-check."""
+
     name: str
     question: str
     status: str  # passed | failed | error

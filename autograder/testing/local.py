@@ -31,6 +31,8 @@ def _alarm_usable() -> bool:
 
 
 class LocalTransport:
+    """The student proxy's transport to the live kernel in this process (self-check)."""
+
     def __init__(self, namespace: dict[str, Any]) -> None:
         self.host = Host(namespace)
 

@@ -30,6 +30,8 @@ class TestInfo:
 
 @dataclass
 class TestOutcome:
+    """One test's outcome as pytest reported it, and which notebook functions it called."""
+
     info: TestInfo
     status: str  # passed | failed | error
     message: str = ""

@@ -29,6 +29,9 @@ TEMPLATES = Jinja2Templates(env=Environment(
 
 @dataclass
 class WebContext:
+    """What every request handler of the web app needs: the course, the gradebook, the grading
+    queue."""
+
     repo: CourseRepo
     sessions: sessionmaker[Session]
     grading: GradingQueue

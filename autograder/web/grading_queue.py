@@ -31,6 +31,8 @@ BUSY_WAIT = 10.0
 
 @dataclass
 class GradingQueue:
+    """Uploads waiting to be graded, one student at a time, by `grade-all` in a child process."""
+
     root: Path  # the course repository
     workspace: Path
     db_url: str | None = None  # None: the child resolves it as the server did ($AUTOGRADER_DB)
