@@ -17,7 +17,8 @@ from ..gradebook.grades import StudentGrade
 STATUS_COLOURS = {"graded": "green", "invalid": "yellow", "grader-error": "red",
                   "ungraded": "cyan", "missing": "dim"}
 CAPTION = ("raw: the tests' score · override: change by TA overrides (* on the question) · "
-           "late: the late penalty · final = raw + override + late · – no score yet")
+           "late: the late penalty (no time: no trusted submission time, none charged) · "
+           "final = raw + override + late · – no score yet")
 
 
 def score(value: float | None) -> str:
@@ -74,6 +75,8 @@ def totals_table(assignment_id: str, grades: list[StudentGrade]) -> Table:
         late = signed(late_change(g))
         if late and g.late.days_late:
             late += f" ({g.late.days_late}d)"
+        elif g.submission is not None and not g.late.trusted:
+            late = "no time"  # no trusted submission time: no penalty charged
         table.add_row(g.student.id, g.student.name,
                       Text(g.status, style=STATUS_COLOURS.get(g.status, "magenta")),
                       score(g.raw_score), override, late, Text(score(g.final_score), style="bold"))
