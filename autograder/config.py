@@ -89,7 +89,8 @@ class Assignment(Strict):
     hidden_visibility: Literal["hidden", "after_due_date"] = Field(
         "hidden", description="when students may see hidden tests' pass/fail")
     warm_modules: list[str] = Field(
-        default_factory=list, description="modules the warm template imports before forking")
+        default_factory=list, description="modules a warm template imports before forking, for "
+        "the questions that may use them; source/<id>/warmup.py, if present, then exercises them")
 
     _due = field_validator("due", mode="before")(parse_date_time)
 

@@ -85,10 +85,9 @@ def grade(hostile_course: CourseRepo, launcher):
                                 launcher)
 
     yield run
-    template = getattr(launcher, "proc", None)
-    allowed = set(before)
-    if template is not None:  # the warm template itself lives for the whole module
-        allowed |= {p for p in sandbox_processes() if _in_tree(p, template.pid)}
+    allowed = set(before)  # and the warm templates, which live for the whole module
+    allowed |= {p for p in sandbox_processes()
+                if any(_in_tree(p, template) for template in launcher.processes())}
     leftover = set(sandbox_processes()) - allowed
     assert not leftover, f"sandbox processes left behind: {sorted(leftover)}"
 

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from ..course import CourseRepo
 from ..errors import UserError
+from ..grading.grade import GradingSpec
 from ..sandbox.launch import THREAD_VARIABLES
 from ..sandbox.numba_cache import build_numba_cache, cache_dir
 from .measure import AssignmentBench, bench_assignment, load_average
@@ -74,7 +75,7 @@ def bench(
     notes = [*skipped, f"start: {load_average()}"]
     started = time.perf_counter()
     for aid in aids:
-        build_numba_cache(repo.config.assignment(aid).warm_modules)
+        build_numba_cache(GradingSpec.from_repo(repo, aid).warmup)
     if time.perf_counter() - started > 1:
         notes.append(f"our numba cache was built first ({time.perf_counter() - started:.0f} s, "
                      "once per machine), outside every number")

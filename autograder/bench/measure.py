@@ -99,7 +99,8 @@ def bench_assignment(repo: CourseRepo, assignment_id: str, n: int, cold_n: int, 
         if venv is not None:
             step(f"nbgrader autograde, {n} submissions")
             try:
-                out.nbgrader_warm = nbgrader_run.warm(venv, spec.assignment.warm_modules)
+                out.nbgrader_warm = nbgrader_run.warm(venv, spec.assignment.warm_modules,
+                                                     spec.warmup)
                 course = build_course(Path(tmp) / "nbgrader", spec, notebook,
                                       [s for s, _ in subs], int(limits.cell_timeout))
                 nbgrader_run.generate(venv, course)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..sandbox.launch import THREAD_VARIABLES
-from ..sandbox.numba_cache import WARM_LIBROSA, cache_dir
+from ..sandbox.numba_cache import cache_dir
 from .nbgrader_course import NbgraderCourse
 
 STUDENT_LINE = "Creating/updating student with ID"
@@ -60,13 +60,12 @@ def environment(venv: Path) -> dict[str, str]:
     return env
 
 
-def warm(venv: Path, modules: list[str]) -> float:
-    """Fill the shared numba cache for nbgrader's own librosa, and the page cache for its imports;
-    returns the seconds it took (a one-time cost, like our template start)."""
+def warm(venv: Path, modules: list[str], warmup: str) -> float:
+    """Fill the shared numba cache for nbgrader's own librosa (the assignment's warmup.py), and
+    the page cache for its imports; returns the seconds it took (a one-time cost, like our
+    template start)."""
     code = "import numpy, matplotlib.pyplot, IPython, nbgrader\n"
-    code += "".join(f"import {name}\n" for name in modules)
-    if "librosa" in modules:
-        code += WARM_LIBROSA
+    code += "".join(f"import {name}\n" for name in modules) + warmup
     start = time.perf_counter()
     subprocess.run([str(venv / "bin" / "python"), "-c", code], env=environment(venv), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

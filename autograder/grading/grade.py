@@ -16,17 +16,17 @@ from ..config import Assignment, CourseLimits
 from ..course import AssignmentFiles, CourseRepo
 from ..notebook import InvalidNotebook, code_cells, parse_notebook
 from ..sandbox.launch import Launcher
-from ..sandbox.numba_cache import build_numba_cache
 from ..submission import Submission, load_submission
 from ..testing.runner import run_tests
 from ..testing.student import StudentProxy
 from .answers import collect_answers
 from .forbidden import forbidden_uses
+from .question_views import ViewedRuns, question_views
 from .results import CellResult, Result
-from .run import SubmissionRun
 from .scoring import score_tests
 
 NOTEBOOK_METADATA_KEY = "autograder"
+WARMUP_FILE = "warmup.py"
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,16 @@ class GradingSpec:
     test_dirs: tuple[Path, ...]
     data: Path | None = None  # the assignment's data/, visible read-only to the worker
     questions: frozenset[str] | None = None  # grade only these (used by mutation tests)
+    warmup: str = ""  # source/<id>/warmup.py: trusted code a warm template runs before forking
 
     @classmethod
     def from_repo(cls, repo: CourseRepo, assignment_id: str, hidden: bool = True) -> GradingSpec:
         files: AssignmentFiles = repo.source(assignment_id)
         dirs = (files.public_tests, files.hidden_tests) if hidden else (files.public_tests,)
+        warmup = files.root / WARMUP_FILE
         return cls(assignment_id, repo.config.assignment(assignment_id), repo.config.limits,
-                   files.tests, dirs, files.data if files.data.is_dir() else None)
+                   files.tests, dirs, files.data if files.data.is_dir() else None,
+                   warmup=warmup.read_text(encoding="utf-8") if warmup.is_file() else "")
 
     @property
     def forbidden(self) -> dict[str, list[str]]:
@@ -102,11 +105,11 @@ def grade_path(spec: GradingSpec, path: Path, launcher: Launcher,
 
 
 def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Result:
-    build_numba_cache(spec.assignment.warm_modules)
     cells = code_cells(nb)
-    session = SubmissionRun(launcher, cells, spec.limits, spec.data,
-                      tuple(spec.assignment.warm_modules))
+    session = ViewedRuns(launcher, cells, spec.limits, spec.data,
+                         question_views(spec.assignment, spec.warmup, spec.questions))
     student = StudentProxy(session, call_timeout=spec.limits.call_timeout)
+    session.question_of = lambda: student.question
     all_forbidden = {m for q in spec.assignment.questions.values() for m in q.forbidden}
     student.static_uses = forbidden_uses((c.source for c in cells), all_forbidden)
     try:
@@ -126,6 +129,6 @@ def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Resul
         score=round(sum(q.score for q in questions.values()), 6),
         questions=questions, tests=tests,
         cells=[CellResult(index=c.index, status=c.status, error=c.error) for c in cell_outcomes],
-        output=session.output.text(),
-        answers=collect_answers(nb, spec.assignment, session.answer_outputs),
+        output=session.primary.output.text(),
+        answers=collect_answers(nb, spec.assignment, session.primary.answer_outputs),
     )

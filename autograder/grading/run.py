@@ -17,6 +17,7 @@ from ..notebook import CodeCell
 from ..sandbox.codec import Decoder, Encoded, RemoteException, encode
 from ..sandbox.launch import Launcher, ResourceLimits
 from ..sandbox.process import OutputSink, WorkerProcess
+from ..sandbox.views import FULL_VIEW, WorkerView
 from ..testing.student import CallbackServer, WorkerLost
 from .answers import checked_outputs
 from .results import AnswerOutput
@@ -36,7 +37,7 @@ class SubmissionRun:
     cells: list[CodeCell]
     limits: CourseLimits
     data: Path | None = None
-    warm: tuple[str, ...] = ()
+    view: WorkerView = FULL_VIEW
     worker: WorkerProcess | None = None
     fatal: set[int] = field(default_factory=set)
     incidents: list[str] = field(default_factory=list)
@@ -104,7 +105,7 @@ class SubmissionRun:
     # -- workers ---------------------------------------------------------------------------------
     def _start(self, upto: int) -> None:
         self.worker = WorkerProcess(self.launcher, ResourceLimits(self.limits.memory_mb * 1024 * 1024),
-                                    self.output, self.data, self.warm)
+                                    self.output, self.data, self.view)
         self.worker.start()
         for position, cell in enumerate(self.cells[:upto]):
             if position in self.fatal:

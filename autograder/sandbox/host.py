@@ -7,62 +7,14 @@ produces plain data that the grader checks.
 
 from __future__ import annotations
 
-import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 from .codec import HandleRef, RemoteException
+from .views import CURRENT, explain_failure
 
 MISSING = "MissingName"
-
-
-class ForbiddenCall(Exception):
-    """Raised after a call that reached a module its question forbids."""
-
-
-def _top_module(name: str | None, forbidden: tuple[str, ...]) -> str | None:
-    if not name:
-        return None
-    for mod in forbidden:
-        if name == mod or name.startswith(mod + "."):
-            return mod
-    return None
-
-
-class ForbiddenMonitor:
-    """Watches a call with a profile hook and remembers the first forbidden function it reached."""
-
-    def __init__(self, forbidden: list[str]) -> None:
-        self.forbidden = tuple(forbidden)
-        self.violation: tuple[str, str] | None = None  # (forbidden module, where it was reached)
-        self.paused = 0
-
-    def _hook(self, frame: Any, event: str, arg: Any) -> None:
-        if self.violation is not None or self.paused:
-            return
-        if event == "call":
-            module = frame.f_globals.get("__name__")
-            top = _top_module(module, self.forbidden)
-            if top:
-                self.violation = (top, f"{module}.{frame.f_code.co_name}")
-        elif event == "c_call":
-            module = getattr(arg, "__module__", None)
-            owner = getattr(arg, "__self__", None)
-            if not module and owner is not None:
-                module = getattr(owner, "__name__", None) or type(owner).__module__
-            top = _top_module(module if isinstance(module, str) else None, self.forbidden)
-            if top:
-                self.violation = (top, f"{module}.{getattr(arg, '__name__', '?')}")
-
-    def __enter__(self) -> ForbiddenMonitor:
-        if self.forbidden:
-            sys.setprofile(self._hook)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.forbidden:
-            sys.setprofile(None)
 
 
 def describe_exception(exc: BaseException, skip_frames: int = 1) -> RemoteException:
@@ -86,7 +38,6 @@ class Host:
         self.namespace = namespace
         self.handles: dict[int, Any] = {}
         self._next = 1
-        self.monitor: ForbiddenMonitor | None = None
 
     def handle_for(self, obj: Any) -> HandleRef:
         ref = self._next
@@ -126,7 +77,7 @@ class Host:
             return describe_exception(exc)
 
     def call(self, target: dict[str, Any], args: list[Any], kwargs: dict[str, Any],
-             forbidden: list[str], return_inputs: bool) -> Any:
+             return_inputs: bool) -> Any:
         """Call into student code; the result (or exception) comes back as plain data."""
         try:
             fn = self._target(target)
@@ -134,16 +85,15 @@ class Host:
             return RemoteException(MISSING, str(exc))
         except Exception as exc:
             return describe_exception(exc)
-        self.monitor = ForbiddenMonitor(forbidden)
+        CURRENT.function = target.get("name") or target.get("attr") or "a method of your object"
+        CURRENT.refused = None
         try:
-            with self.monitor:
-                value = fn(*args, **kwargs)
+            value = fn(*args, **kwargs)
         except BaseException as exc:  # noqa: BLE001 - SystemExit from student code is data too
-            value = describe_exception(exc)
-        monitor, self.monitor = self.monitor, None
-        if monitor.violation:
-            module, where = monitor.violation
-            value = RemoteException("ForbiddenCall", f"{module}\n{where}")
+            withheld = explain_failure(exc)
+            value = describe_exception(withheld or exc)
+        finally:
+            CURRENT.function = None
         return [value, list(args), kwargs] if return_inputs else value
 
     def evaluate(self, expression: str, bindings: dict[str, Any]) -> Any:
@@ -157,7 +107,7 @@ class Host:
     def dispatch(self, op: str, a: dict[str, Any]) -> Any:
         """Answer one request from the grader (cells are run by the worker, not here)."""
         if op == "call":
-            return self.call(a["target"], a["args"], a["kwargs"], a["forbidden"], a["inputs"])
+            return self.call(a["target"], a["args"], a["kwargs"], a["inputs"])
         if op == "get":
             return self.get(a["target"])
         if op == "has":
@@ -176,14 +126,7 @@ class Host:
 
         def make(ref: int) -> Callable[..., Any]:
             def callback(*args: Any, **kwargs: Any) -> Any:
-                monitor = self.monitor
-                if monitor:
-                    monitor.paused += 1
-                try:
-                    return invoke(ref, args, kwargs)
-                finally:
-                    if monitor:
-                        monitor.paused -= 1
+                return invoke(ref, args, kwargs)
 
             return callback
 

@@ -10,6 +10,7 @@ virtual environment and the autograder package itself.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import resource
 import shutil
@@ -24,6 +25,7 @@ import autograder
 
 from ..errors import UserError
 from .numba_cache import COMPLETE, SEED_ENV, cache_dir
+from .views import FULL_VIEW, WorkerView, hidden_paths, view_environment
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMBA_NUM_THREADS")
@@ -144,10 +146,12 @@ class Launcher:
     name = "abstract"
     sandboxed = False
 
-    def spawn(self, data: Path | None, limits: ResourceLimits, warm: tuple[str, ...] = ()) -> Spawned:
-        """Start a worker; `warm` names modules a warm launcher imports ahead (others ignore it)."""
+    def spawn(self, data: Path | None, limits: ResourceLimits,
+              view: WorkerView = FULL_VIEW) -> Spawned:
+        """Start a worker with `view` of the packages (what a warm launcher preloads is ignored
+        by the others)."""
         workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
-        argv, env, cwd = self.command(workdir, data)
+        argv, env, cwd = self.command(workdir, data, view)
         sandboxed = self.sandboxed
         proc = subprocess.Popen(  # noqa: S603 - argv is ours
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -156,10 +160,15 @@ class Launcher:
         )
         return PopenWorker(proc, workdir)
 
+    def processes(self) -> list[int]:
+        """Pids of the long-lived sandbox processes this launcher keeps (its warm templates)."""
+        return []
+
     def close(self) -> None:
         """Release what the launcher holds (the warm template, if any)."""
 
-    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
+    def command(self, workdir: Path, data: Path | None = None,
+                view: WorkerView = FULL_VIEW) -> tuple[list[str], dict[str, str], Path]:
         """argv, environment and working directory for a worker using `workdir` as its home;
         the assignment's `data` folder (if any) appears read-only as ./data."""
         raise NotImplementedError
@@ -170,8 +179,10 @@ class NoSandbox(Launcher):
 
     name = "none"
 
-    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
-        env = worker_environment(str(workdir))
+    def command(self, workdir: Path, data: Path | None = None,
+                view: WorkerView = FULL_VIEW) -> tuple[list[str], dict[str, str], Path]:
+        """Stand-ins only: without a sandbox the withheld packages stay on disk (not enforced)."""
+        env = worker_environment(str(workdir), view_environment(view))
         seed = numba_seed()
         if seed is not None:
             env[SEED_ENV] = str(seed)
@@ -236,11 +247,14 @@ class Bubblewrap(Launcher):
         return worker_environment(self.HOME, {"PYTHONPATH": str(Path(_package_root()).parent),
                                               **(extra or {})})
 
-    def inputs(self, data: Path | None, data_target: str, env: dict[str, str]) -> list[str]:
-        """Read-only binds of the assignment's data and the trusted numba cache (noted in env)."""
+    def inputs(self, data: Path | None, data_target: str, env: dict[str, str],
+               view: WorkerView) -> list[str]:
+        """Read-only binds of the assignment's data and the trusted numba cache (noted in env).
+
+        A view that withholds packages gets no numba cache: it holds their compiled code."""
         binds = ["--ro-bind", str(data.resolve()), data_target] if data else []
         seed = numba_seed()
-        if seed is not None:
+        if seed is not None and not view.withheld:
             binds += ["--ro-bind", str(seed), self.SEED]
             env[SEED_ENV] = self.SEED
         return binds
@@ -252,15 +266,40 @@ class Bubblewrap(Launcher):
             argv += ["--setenv", key, value]
         return argv + [sys.executable, "-m", module]
 
-    def command(self, workdir: Path, data: Path | None = None) -> tuple[list[str], dict[str, str], Path]:
-        env = self.environment()
-        binds = ["--dir", self.HOME, *self.inputs(data, f"{self.HOME}/data", env),
-                 "--chdir", self.HOME]
+    def withhold(self, view: WorkerView, also: dict[str, str] | None = None) -> list[str]:
+        """Cover the withheld packages with empty read-only mounts wherever the sandbox sees
+        them; `also` maps a bound path to a second place it is mounted (see template_launcher)."""
+        args: list[str] = []
+        for path in hidden_paths(view.withheld, self.bound_paths()):
+            targets = [str(path)] + [f"{kept}{str(path)[len(original):]}"
+                                     for original, kept in (also or {}).items()
+                                     if path.is_relative_to(original)]
+            for target in targets:
+                if path.is_dir():
+                    args += ["--tmpfs", target, "--remount-ro", target]
+                else:
+                    args += ["--ro-bind", _empty_file(), target]
+        return args
+
+    def command(self, workdir: Path, data: Path | None = None,
+                view: WorkerView = FULL_VIEW) -> tuple[list[str], dict[str, str], Path]:
+        env = self.environment(view_environment(view))
+        binds = ["--dir", self.HOME, *self.inputs(data, f"{self.HOME}/data", env, view),
+                 *self.withhold(view), "--chdir", self.HOME]
         return self.argv(binds, env, WORKER_MODULE), {}, workdir
 
 
 def _package_root() -> str:
     return str(Path(autograder.__file__).resolve().parent)
+
+
+@functools.cache
+def _empty_file() -> str:
+    """An empty file to bind over a withheld module file (kept for the life of the grader)."""
+    fd, path = tempfile.mkstemp(prefix="autograder-withheld-")
+    os.close(fd)
+    os.chmod(path, 0o444)
+    return path
 
 
 def _is_under_usr(path: Path) -> bool:
@@ -275,7 +314,7 @@ def make_launcher(kind: str) -> Launcher:
     if kind == "bwrap-cold":
         return Bubblewrap()
     if kind == "bwrap":
-        from .template_launcher import TemplateLauncher
+        from .template_launcher import TemplatePool
 
-        return TemplateLauncher()
+        return TemplatePool()
     raise UserError(f"unknown sandbox {kind!r}: use bwrap, bwrap-cold or none")

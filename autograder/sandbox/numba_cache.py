@@ -1,4 +1,4 @@
-"""The trusted numba cache: librosa's JIT paid once per machine, not once per process.
+"""The trusted numba cache: what an assignment's warm-up JIT-compiles, paid once per machine.
 
 Only trusted processes (the grader, or a warm-up it starts before any student code) write the
 cache. A worker gets a private copy in its own temp home, so a submission can poison nothing but
@@ -17,17 +17,8 @@ from pathlib import Path
 from ..environment import environment
 
 SEED_ENV = "AUTOGRADER_NUMBA_SEED"
-COMPLETE = ".complete"
-WARM_LIBROSA = """
-import numpy as np, librosa
-y = np.random.default_rng(0).normal(size=8000)
-for dtype in (np.float32, np.float64):
-    x = y.astype(dtype)
-    S = np.abs(librosa.stft(x, n_fft=512)) ** 2
-    librosa.power_to_db(S); librosa.amplitude_to_db(np.sqrt(S))
-    M = librosa.feature.melspectrogram(y=x, sr=16000, n_fft=512)
-    librosa.feature.mfcc(y=x, sr=16000, n_fft=512); librosa.feature.spectral_centroid(y=x, sr=16000)
-"""
+COMPLETE = ".complete"  # at least one warm-up has finished here
+BUILT = ".built-"  # + hash of the warm-up code that filled it
 
 
 def cache_dir() -> Path:
@@ -43,17 +34,20 @@ def use_trusted_cache() -> None:
         os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir()))
 
 
-def build_numba_cache(modules: list[str]) -> Path | None:
-    """Build the cache for `modules` in a trusted subprocess if it is not there yet."""
-    if "librosa" not in modules:
+def build_numba_cache(warmup: str) -> Path | None:
+    """Run an assignment's trusted warm-up code (source/<id>/warmup.py) once per machine in a
+    trusted subprocess, so that what it JIT-compiles (librosa's numba functions) is cached."""
+    if not warmup:
         return None
     target = cache_dir()
-    if (target / COMPLETE).exists():
+    built = target / f"{BUILT}{hashlib.sha256(warmup.encode()).hexdigest()[:12]}"
+    if built.exists():
         return target
     target.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, NUMBA_CACHE_DIR=str(target))
-    subprocess.run([sys.executable, "-c", WARM_LIBROSA], env=env, check=True,
+    subprocess.run([sys.executable, "-c", warmup], env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    built.touch()
     (target / COMPLETE).touch()
     return target
 
@@ -63,4 +57,4 @@ def seed_private_cache() -> None:
     seed = os.environ.get(SEED_ENV)
     private = os.environ.get("NUMBA_CACHE_DIR")
     if seed and private and Path(seed).is_dir() and not Path(private).exists():
-        shutil.copytree(seed, private, ignore=shutil.ignore_patterns(COMPLETE))
+        shutil.copytree(seed, private, ignore=shutil.ignore_patterns(COMPLETE, f"{BUILT}*"))

@@ -18,6 +18,7 @@ from ..testing.student import CallbackServer, WorkerLost
 from .channel import Channel, ChannelClosed, ChannelTimeout
 from .codec import CodecError, Encoded
 from .launch import Launcher, ResourceLimits, Spawned
+from .views import FULL_VIEW, WorkerView
 
 MEMORY_SIGNS = (b"MemoryError", b"std::bad_alloc", b"Cannot allocate memory", b"out of memory")
 
@@ -62,11 +63,11 @@ class OutputSink:
 
 class WorkerProcess:
     def __init__(self, launcher: Launcher, limits: ResourceLimits, output: OutputSink,
-                 data: Path | None = None, warm: tuple[str, ...] = (),
+                 data: Path | None = None, view: WorkerView = FULL_VIEW,
                  startup_timeout: float = 180.0) -> None:
         self.launcher = launcher
         self.data = data
-        self.warm = warm
+        self.view = view
         self.limits = limits
         self.output = output
         self.startup_timeout = startup_timeout
@@ -76,7 +77,7 @@ class WorkerProcess:
         self._next_id = 0
 
     def start(self) -> None:
-        self.spawned = self.launcher.spawn(self.data, self.limits, self.warm)
+        self.spawned = self.launcher.spawn(self.data, self.limits, self.view)
         self.channel = Channel(self.spawned.reply_fd, self.spawned.request_fd)
         self._drainer = self.output.drain(self.spawned.output_fd)
         try:

@@ -32,40 +32,23 @@ from .launch import Bubblewrap, ResourceLimits
 from .numba_cache import seed_private_cache
 
 CONTROL_FD_ENV = "AUTOGRADER_CONTROL_FD"
-WARM_ENV = "AUTOGRADER_WARM"
+PRELOAD_ENV = "AUTOGRADER_PRELOAD"  # modules to import before forking (JSON list)
+WARMUP_ENV = "AUTOGRADER_WARMUP"  # the assignment's trusted warm-up code
 REBIND_ENV = "AUTOGRADER_REBIND"  # [[kept copy, original path under /tmp], ...]
 DATA_DIR = "/opt/autograder/data"
 HOME = Bubblewrap.HOME  # the same home as a cold worker
 
-WARM_CALLS = {
-    "librosa": "import numpy as np, librosa\n"
-               "y = np.random.default_rng(0).normal(size=8000)\n"
-               "for x in (y, y.astype(np.float32)):\n"
-               "    S = np.abs(librosa.stft(x, n_fft=512)) ** 2\n"
-               "    librosa.power_to_db(S); librosa.feature.mfcc(y=x, sr=16000, n_fft=512)\n"
-               "    librosa.feature.spectral_centroid(y=x, sr=16000)\n",
-    # one real training step: the first optimizer step lazily imports torch._dynamo, sympy, ...
-    "torch": "import torch\nfrom torch.utils.data import DataLoader, TensorDataset\n"
-             "torch.set_num_threads(1)\n"
-             "m = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3, padding=1), torch.nn.BatchNorm2d(2),\n"
-             "    torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Dropout(0.1), torch.nn.Flatten(),\n"
-             "    torch.nn.Linear(32, 3))\n"
-             "data = DataLoader(TensorDataset(torch.zeros(4, 1, 8, 8), torch.zeros(4).long()), 2)\n"
-             "for opt in (torch.optim.Adam(m.parameters()), torch.optim.SGD(m.parameters(), 0.1)):\n"
-             "    for xb, yb in data:\n"
-             "        opt.zero_grad(); torch.nn.functional.cross_entropy(m(xb), yb).backward()\n"
-             "        opt.step()\n"
-             "m.eval()\nwith torch.no_grad():\n    m(torch.zeros(1, 1, 8, 8)).argmax(1)\n",
-}
+BASE_MODULES = ("numpy", "IPython.core.interactiveshell", "matplotlib.pyplot")
 
 
-def warm_up(modules: list[str]) -> None:
-    """Import and exercise the heavy modules so that forked workers start hot."""
-    for name in ["numpy", "IPython.core.interactiveshell", "matplotlib.pyplot", *modules]:
+def warm_up(preload: list[str], warmup: str) -> None:
+    """Import what every worker needs and what the assignment preloads, then run its trusted
+    warm-up code (source/<id>/warmup.py), so that forked workers start hot. The course's modules
+    are named by the assignment, never here."""
+    for name in [*BASE_MODULES, *preload]:
         importlib.import_module(name)
-    for name in modules:
-        if name in WARM_CALLS:
-            exec(WARM_CALLS[name], {})  # our own constant warm-up code
+    if warmup:
+        exec(compile(warmup, "warmup.py", "exec"), {"__name__": "__warmup__"})  # trusted: the course's
 
 
 def _send(ctl: socket.socket, message: dict[str, Any]) -> None:
@@ -187,7 +170,7 @@ def main() -> None:
     ns.prctl(ns.PR_SET_CHILD_SUBREAPER, 1)
     ns.prctl(ns.PR_SET_DUMPABLE, 0)
     seed_private_cache()
-    warm_up(json.loads(os.environ.get(WARM_ENV, "[]")))
+    warm_up(json.loads(os.environ.pop(PRELOAD_ENV, "[]")), os.environ.pop(WARMUP_ENV, ""))
     sys.stdout.flush()
     _send(ctl, {"ready": True})
     serve(ctl)

@@ -20,7 +20,8 @@ from typing import Any
 
 from .launch import Bubblewrap, Launcher, ResourceLimits, Spawned
 from .process import SandboxError
-from .template import CONTROL_FD_ENV, DATA_DIR, REBIND_ENV, WARM_ENV
+from .template import CONTROL_FD_ENV, DATA_DIR, PRELOAD_ENV, REBIND_ENV, WARMUP_ENV
+from .views import FULL_VIEW, WorkerView, view_environment
 
 TMP_BYTES = 512 * 1024 * 1024
 KEEP_DIR = "/opt/autograder/keep"
@@ -56,23 +57,25 @@ class TemplateLauncher(Launcher):
         self.last_started = 0.0
 
     # -- the template -----------------------------------------------------------------------
-    def _command(self, data: Path | None, warm: tuple[str, ...], control_fd: int) -> list[str]:
-        env = self.cold.environment({WARM_ENV: json.dumps(list(warm)),
-                                     CONTROL_FD_ENV: str(control_fd)})
-        extra = self.cold.inputs(data, DATA_DIR, env)
+    def _command(self, data: Path | None, view: WorkerView, control_fd: int) -> list[str]:
+        env = self.cold.environment({PRELOAD_ENV: json.dumps(list(view.preload)),
+                                     WARMUP_ENV: view.warmup, CONTROL_FD_ENV: str(control_fd),
+                                     **view_environment(view)})
+        extra = self.cold.inputs(data, DATA_DIR, env, view)
         rebind = [(f"{KEEP_DIR}/{i}", path) for i, path in enumerate(self.cold.bound_paths())
                   if Path(path).is_relative_to("/tmp")]
         for kept, original in rebind:  # a worker's private /tmp would hide these: keep a view
             extra += ["--ro-bind", original, kept]
+        extra += self.cold.withhold(view, {original: kept for kept, original in rebind})
         env[REBIND_ENV] = json.dumps(rebind)
         return self.cold.argv(extra, env, "autograder.sandbox.template")
 
-    def _start(self, data: Path | None, warm: tuple[str, ...]) -> None:
+    def _start(self, data: Path | None, view: WorkerView) -> None:
         self.close()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         started = time.monotonic()
         self.proc = subprocess.Popen(  # noqa: S603 - argv is ours
-            self._command(data, warm, theirs.fileno()), stdin=subprocess.DEVNULL,
+            self._command(data, view, theirs.fileno()), stdin=subprocess.DEVNULL,
             stdout=self.log, stderr=self.log, pass_fds=[theirs.fileno()], start_new_session=True,
             env={})  # bubblewrap's own environment is readable in /proc inside: keep it empty
         theirs.close()
@@ -81,7 +84,7 @@ class TemplateLauncher(Launcher):
         if message is None:
             self.close()
             raise SandboxError(f"the warm template did not start: {self._log_tail()}")
-        self.key = (data, warm)
+        self.key = (data, view)
         self.last_started = time.monotonic() - started
 
     def _log_tail(self) -> str:
@@ -111,10 +114,11 @@ class TemplateLauncher(Launcher):
         return None
 
     # -- the launcher contract ----------------------------------------------------------------
-    def spawn(self, data: Path | None, limits: ResourceLimits, warm: tuple[str, ...] = ()) -> Spawned:
-        key = (data, tuple(warm))
+    def spawn(self, data: Path | None, limits: ResourceLimits,
+              view: WorkerView = FULL_VIEW) -> Spawned:
+        key = (data, view)
         if self.key != key or self.proc is None or self.proc.poll() is not None:
-            self._start(data, tuple(warm))
+            self._start(data, view)
         assert self.ctl is not None
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
@@ -159,3 +163,33 @@ class TemplateLauncher(Launcher):
             self.proc.wait()
             self.proc = None
         self.key = None
+
+
+class TemplatePool(Launcher):
+    """One warm template per (data, view): a question that withholds torch forks from a
+    template that never imported it, the CNN question from one that did."""
+
+    name = "bwrap"
+    sandboxed = True
+    MAX_TEMPLATES = 4
+
+    def __init__(self) -> None:
+        self.templates: dict[tuple, TemplateLauncher] = {}
+
+    def spawn(self, data: Path | None, limits: ResourceLimits,
+              view: WorkerView = FULL_VIEW) -> Spawned:
+        key = (data, view)
+        if key not in self.templates:
+            while len(self.templates) >= self.MAX_TEMPLATES:
+                self.templates.pop(next(iter(self.templates))).close()
+            self.templates[key] = TemplateLauncher()
+        return self.templates[key].spawn(data, limits, view)
+
+    def processes(self) -> list[int]:
+        """Pids of the running templates (bubblewrap's), for tests that look for leftovers."""
+        return [t.proc.pid for t in self.templates.values() if t.proc is not None]
+
+    def close(self) -> None:
+        for template in self.templates.values():
+            template.close()
+        self.templates.clear()

@@ -17,6 +17,7 @@ from .codec import CodecError, Decoder, RemoteException, encode
 from .display_capture import run_capturing
 from .host import Host, describe_exception
 from .numba_cache import seed_private_cache
+from .views import install_stand_ins
 
 
 def _no_input(*_: Any, **__: Any) -> str:
@@ -122,6 +123,7 @@ def take_protocol_fds() -> Channel:
 
 def main() -> None:
     channel = take_protocol_fds()
+    install_stand_ins()
     seed_private_cache()
     Worker(channel, make_shell()).serve()
 

@@ -22,6 +22,7 @@ from ..sandbox.codec import (
     RemoteException,
     encode,
 )
+from ..sandbox.views import ModuleWithheld
 
 
 class StudentError(Exception):
@@ -134,7 +135,7 @@ class StudentProxy:
             self.called.add(target["name"])
         self._check_static(target.get("name"))
         request = {"target": target, "args": list(args), "kwargs": kwargs,
-                   "forbidden": list(self.forbidden), "inputs": inputs}
+                   "inputs": inputs}
         start = time.perf_counter()
         value = self._request("call", request)
         self.last_call_seconds = time.perf_counter() - start
@@ -157,12 +158,13 @@ class StudentProxy:
                 self.incidents.append("memory")
             if value.type_name == "MissingName":
                 raise MissingName(value.message)
-            if value.type_name == "ForbiddenCall":
-                module, _, where = value.message.partition("\n")
-                allowed = f" in question `{self.question}`" if self.question else ""
+            if value.type_name == ModuleWithheld.__name__:  # a withheld package's stand-in
+                first = value.message.split(" ", 1)[0]
+                module = first if first.isidentifier() else "a withheld module"
+                where = f" in question `{self.question}`" if self.question else ""
                 raise ForbiddenCallError(
-                    f"`{label}` reached {module} while it ran ({where[:200]}), but {module} may "
-                    f"not be used{allowed}: implement it with NumPy")
+                    f"`{label}` used {module}, but {module} may not be used{where}: implement it "
+                    f"with NumPy ({value.message[:200]})")
             raise student_exception(value)
         return value
 

@@ -171,10 +171,10 @@ def stft(y, n_fft=2048, hop_length=None, win_length=None, center=True, pad_mode=
     "stft_librosa_via_sys_modules": ("stft", {"stft": '''
 def stft(y, n_fft=2048, hop_length=None, win_length=None, center=True, pad_mode="constant"):
     import sys
-    lib = sys.modules["libro" + "sa"]  # hidden from the static check: caught at call time
+    lib = sys.modules["libro" + "sa"]  # hidden from the static check: the worker has no librosa
     return lib.stft(np.asarray(y), n_fft=n_fft, hop_length=hop_length, win_length=win_length,
                     center=center, pad_mode=pad_mode)
-'''}, "`stft` reached librosa while it ran"),
+'''}, "`stft` used librosa, but librosa may not be used"),
     "db_20_log10": ("decibels", {"power_to_db": '''
 def power_to_db(S, ref=1.0, amin=1e-10, top_db=80.0):
     magnitude = np.abs(np.asarray(S))
