@@ -28,6 +28,7 @@ from .help_types import PlainHelpGroup
 from .importing import import_app
 from .serve import serve_command
 from .student import check_command, submit_command
+from .terminal import markup
 
 app = typer.Typer(
     help="Autograder for Deep Learning for Audio: release, check, submit and grade notebooks.",
@@ -76,7 +77,7 @@ def run() -> None:
         err_console.print(Text.assemble(("error: ", "red"), str(exc)), soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]")
+        err_console.print(markup("[yellow]interrupted[/]"))
         sys.exit(130)
 
 

@@ -25,6 +25,7 @@ import autograder
 
 from ..cli.common import console, err_console
 from ..cli.main import app
+from ..cli.terminal import markup
 from ..course import CONFIG_NAME, CourseRepo
 from ..errors import UserError
 from ..gradebook.db import open_gradebook
@@ -86,7 +87,7 @@ def partial_credit(course: CourseRepo, aid: str, student: str) -> tuple[str, flo
 
 def step(title: str, *args: str) -> None:
     if title:
-        console.rule(f"[bold]{title}")
+        console.rule(markup("[bold]{}", title))
     console.print(f"$ autograder {shlex.join(args)}", style="cyan")
     code = app(list(args), standalone_mode=False)
     if code not in (None, 0):
@@ -115,8 +116,8 @@ def run_demo(
     started = time.monotonic()
     samples = SAMPLES / aid
     download = moodle_download(samples, workspace / "downloads" / f"{aid}-moodle-download.zip")
-    console.print(f"Demo of the TA workflow on [bold]{aid}[/] (course: {root}); sample "
-                  f"submissions from {samples} (see SAMPLES.md there)")
+    console.print(markup("Demo of the TA workflow on [bold]{}[/] (course: {}); sample "
+                         "submissions from {} (see SAMPLES.md there)", aid, root, samples))
     step("1. Collect the Moodle download; times come from the grading worksheet",
          "collect", aid, str(download), "--worksheet", str(samples / WORKSHEET))
     step("2. Grade everything in parallel (reference solution first, as a canary)",
@@ -135,7 +136,7 @@ def run_demo(
     step("", "export", aid, "--format", "csv")
     step("", "export", aid, "--format", "gradescope")
     step("8. The report", "report", aid)
-    console.rule("[bold]Where everything is")
+    console.rule(markup("[bold]Where everything is"))
     places = {
         "submissions (originals, untouched)": workspace / "submitted",
         "files set aside": workspace / "rejected",
@@ -148,7 +149,7 @@ def run_demo(
     }
     for label, path in places.items():
         console.print(f"  {label + ':':38} {path}")
-    console.rule("[bold]Ready to upload to Moodle")
+    console.rule(markup("[bold]Ready to upload to Moodle"))
     exports = workspace / "exports" / aid
     uploads = {"Upload grading worksheet": f"{aid}-moodle-worksheet.csv",
                "Upload multiple feedback files in a zip": f"{aid}-moodle-feedback.zip"}
@@ -171,8 +172,8 @@ if __name__ == "__main__":
     try:
         main()
     except UserError as exc:
-        err_console.print(f"[red]error:[/] {exc}")
+        err_console.print(markup("[red]error:[/] {}", exc))
         sys.exit(2)
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/]")
+        err_console.print(markup("[yellow]interrupted[/]"))
         sys.exit(130)
