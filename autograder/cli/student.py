@@ -102,6 +102,6 @@ def submit_command(
     print_summary(run)
     target = write_submission(run, student, output)
     if not run.ok or run.cell_errors:
-        console.print("[yellow]warning:[/] packaged anyway, but the clean run above shows "
-                      "problems; fix them and submit again if you can")
+        console.print(markup("[yellow]warning:[/] packaged anyway, but the clean run above "
+                             "shows problems; fix them and submit again if you can"))
     console.print(markup("wrote [bold]{}[/]: upload this file", target))
