@@ -161,3 +161,40 @@ def test_report_shows_a_students_message_inert(book) -> None:
     carol = replace(grades["carol"], result=result)
     html = build_report(course.config, "squares", [grades["alice"], carol])
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_no_student_facing_output_carries_a_hidden_message(book, tmp_path: Path) -> None:
+    """Issue 12.8: after the due date, with hidden tests shown `after_due_date`, every output a
+    student can see (feedback, Moodle worksheet and feedback zip, Gradescope results) names the
+    hidden tests but never carries their messages (expected values); staff keep them in the
+    stored result."""
+    import zipfile
+
+    from autograder.batch.exports.moodle import write_feedback_zip, write_worksheet
+
+    course, grades = book
+    result = grades["carol"].result.model_copy(deep=True)
+    for test in result.tests:
+        if test.visibility != "visible":
+            test.visibility = "after_due_date"
+    carol = replace(grades["carol"], result=result)
+    carol.student.lms_id = carol.student.lms_id or "4242"
+    hidden = _hidden_messages(carol)
+    assert hidden, "the mistake must fail a hidden test with a message"
+    after = course.config.deadline("squares", "carol") + timedelta(days=2)
+    texts = {}
+    for page, name in zip(render_feedback(course.config, feedback_view(course.config, carol, after)),
+                          ("feedback.html", "feedback.md"), strict=True):
+        texts[name] = page
+    write_worksheet(tmp_path / "ws.csv", [carol], None, course.config.course.timezone)
+    texts["moodle worksheet"] = (tmp_path / "ws.csv").read_text()
+    write_feedback_zip(tmp_path / "fb.zip", course.config, [carol], at=after)
+    with zipfile.ZipFile(tmp_path / "fb.zip") as archive:
+        texts["moodle feedback zip"] = "".join(archive.read(n).decode() for n in archive.namelist())
+    written, _ = write_gradescope(tmp_path / "gs", [carol], hidden_tests="after_due_date")
+    texts["gradescope"] = "".join(p.read_text() for p in written)
+    for name, text in texts.items():
+        leaked = [m for m in hidden if m.splitlines()[0] in text]
+        assert not leaked, f"{name} shows a hidden test's message: {leaked[0][:80]}"
+    assert any(t.name.split("::")[-1] in texts["feedback.html"] for t in result.tests
+               if t.visibility != "visible"), "hidden tests are still named"
