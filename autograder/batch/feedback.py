@@ -15,13 +15,14 @@ first and passing tests collapsed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from ..config import GradingConfig
 from ..gradebook.grades import StudentGrade
 from ..gradebook.models import now
+from ..student.report import friendly
 from .render import environment
 from .root_causes import RootCause, join_names, root_causes, short_test_name
 
@@ -193,7 +194,7 @@ def _line(test: dict, causes: dict[str, str]) -> FeedbackLine:
     hidden = test["visibility"] != "visible"
     because = next((causes[f] for f in test.get("calls", []) if f in causes), "")
     return FeedbackLine(test["name"], test["status"], test["score"], test["max_score"],
-                        test["output"], hidden, because)
+                        friendly(test["output"]), hidden, because)
 
 
 def _blame(causes: list[RootCause]) -> dict[str, str]:
@@ -209,7 +210,8 @@ def feedback_view(config: GradingConfig, grade: StudentGrade,
     past_due = (at or now()) >= deadline
     public = grade.result.public_view() if grade.result is not None else {"tests": [], "cells": []}
     shown = [t for t in public["tests"] if t["visibility"] != "after_due_date" or past_due]
-    causes = root_causes(shown, list(spec.questions))[:MAX_CAUSES]
+    causes = [replace(c, message=friendly(c.message))
+              for c in root_causes(shown, list(spec.questions))[:MAX_CAUSES]]
     blame = _blame(causes)
     questions = []
     for name, q in grade.questions.items():

@@ -23,7 +23,8 @@ class RootCause:
 
     @property
     def advice(self) -> str:
-        fix = "Write" if "NotImplementedError" in self.message else "Fix"
+        fix = "Write" if "NotImplementedError" in self.message or "Not done yet" in self.message \
+            else "Fix"
         if not self.dependents:
             return f"{fix} {self.function}." if fix == "Write" else f"Start with {self.function}."
         verb = "uses" if len(self.dependents) == 1 else "use"
