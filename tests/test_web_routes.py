@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -333,3 +334,11 @@ def test_hidden_tests_reach_a_student_only_as_the_course_says(
     assert ("test_secret_case" in page) == (past_due and visibility == "after_due_date")
     assert "expected 42" not in page  # a hidden test's message never reaches the student
     assert ('id="final-score"' in page) == past_due
+
+
+def test_another_assignments_notebook_is_refused(web: WebCourse) -> None:
+    nb = json.loads(web.repo.source("squares").notebook.read_text())
+    nb["metadata"]["autograder"] = {"assignment": "convolutions"}
+    answer = _upload(_client(web, "ada"), json.dumps(nb).encode())
+    assert answer.status_code == 400 and "notebook of &#39;convolutions&#39;" in answer.text
+    assert web.grading.queued == []
