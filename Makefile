@@ -36,6 +36,14 @@ system:
 	    echo "note: chromium is missing, the browser tests are skipped; install it with: sudo apt-get install chromium"; \
 	  fi; \
 	fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing postgresql (Debian package; tests/test_postgres.py starts its own server)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else \
+	    echo "note: PostgreSQL is missing, its gradebook test is skipped; install it with: sudo apt-get install postgresql"; \
+	  fi; \
+	fi
 
 test: setup
 	$(BIN)/ruff check autograder tests

@@ -1,22 +1,28 @@
 """`autograder grade-all`: every student's counting submission, graded in parallel, resumably.
 
-Each finished result is written at once (autograded/<student>/<assignment>/<sha256>.json and the
-gradebook, one commit per submission), so an interrupted batch loses only what was in flight and
-the next run continues from there. A result is reused when the notebook's content and the
-grading fingerprint are unchanged; grader errors are never reused, so a rerun retries them.
-The reference solution is graded first as a canary: if it does not earn full marks, the tests
-or the grader are broken and no student is graded.
+This is the batch engine: what to grade, the canary, reuse, retries, storing and progress,
+written once against the executor seam (executor.py); the local pool and Dask run the tasks.
+Each finished result is stored at once (the gradebook, one commit per submission, then
+autograded/<student>/<assignment>/<sha256>.json), so an interrupted batch loses only what was in
+flight and the next run continues from there. Only this process writes them.
+
+A result is reused when the notebook's content and the grading fingerprint are unchanged; grader
+errors are never reused, so a rerun retries them. A submission whose grader died is retried on
+another grading process, up to `MAX_ATTEMPTS` times; then it is a grader-error, never the
+student's fault. The reference solution is graded first as a canary: if it does not earn full
+marks, the tests or the grader are broken and no student is graded.
 """
 
 from __future__ import annotations
 
 import os
-from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from concurrent.futures.process import BrokenProcessPool
+import queue
+import sys
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..course import CourseRepo
@@ -25,10 +31,17 @@ from ..gradebook.models import SubmissionRow
 from ..gradebook.store import cached_result, ensure_assignment, latest_submissions, record_result
 from ..grading.grade import GradingSpec
 from ..grading.results import Result
-from ..notebook import InvalidNotebook
+from ..notebook import InvalidNotebook, read_bytes
 from ..submission import load_submission
+from .bundle import Bundle
+from .disk import disk_full, write_atomically
+from .executor import Executor, Outcome, Task
 from .fingerprint import spec_fingerprint
-from .pool import grade_in_pool, make_pool, ready
+from .lock import workspace_lock
+from .stop import StopRequest
+
+MAX_ATTEMPTS = 3
+CANARY_KEY = 0  # gradebook ids start at 1
 
 
 class CanaryFailed(UserError):
@@ -51,38 +64,41 @@ class BatchSummary:
     total: int = 0
     graded: int = 0
     reused: int = 0
+    retried: int = 0
     statuses: Counter = field(default_factory=Counter)
     canary: Result | None = None
-    interrupted: bool = False
+    interrupted: str | None = None  # the signal that stopped the batch
     errors: list[Result] = field(default_factory=list)
 
 
 @dataclass
 class _Job:
     submission_id: int
-    student: str
+    student: str | None
     path: Path
     sha256: str
+    attempts: int = 0
 
 
 def result_path(workspace: Path, student: str, assignment_id: str, sha256: str) -> Path:
     return workspace / "autograded" / student / assignment_id / f"{sha256}.json"
 
 
-def _export_json(path: Path, result: Result) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".json.partial")
-    partial.write_text(result.model_dump_json(indent=2))
-    os.replace(partial, path)
-
-
 def _store(session: Session, workspace: Path, job: _Job, result: Result, fingerprint: str) -> None:
     """Record the result in the gradebook (the record), then export it to autograded/."""
-    row = record_result(session, session.get(SubmissionRow, job.submission_id), result,
-                        fingerprint)
-    session.commit()
-    _export_json(result_path(workspace, job.student, result.assignment,
-                             result.sha256 or job.sha256), row.contract())
+    assert job.student is not None
+    try:
+        row = record_result(session, session.get(SubmissionRow, job.submission_id), result,
+                            fingerprint)
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        if "full" in str(exc.orig):  # SQLite: "database or disk is full"
+            raise disk_full(session.get_bind().url.database or "the gradebook") from None
+        raise
+    write_atomically(result_path(workspace, job.student, result.assignment,
+                                 result.sha256 or job.sha256),
+                     row.contract().model_dump_json(indent=2))
 
 
 def canary_ok(result: Result) -> bool:
@@ -99,13 +115,16 @@ def _canary_message(assignment_id: str, result: Result) -> str:
 
 def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: str,
               sandbox: str = "bwrap", workers: int | None = None, student: str | None = None,
-              force: bool = False, hooks: Hooks | None = None) -> BatchSummary:
+              force: bool = False, hooks: Hooks | None = None,
+              executor: Executor | None = None) -> BatchSummary:
+    """Grade what needs grading on `executor` (default: a local pool of `workers` processes)."""
     hooks = hooks or Hooks()
     spec = GradingSpec.from_repo(repo, assignment_id, hidden=True)
     fingerprint = spec_fingerprint(spec)
     workspace = repo.workspace
     summary = BatchSummary()
-    with sessions() as session:
+    with workspace_lock(workspace, " ".join([Path(sys.argv[0]).name, *sys.argv[1:3]])), sessions() as session, \
+            StopRequest() as stop:
         ensure_assignment(session, repo.config, assignment_id)
         latest = latest_submissions(session, assignment_id)
         if student is not None:
@@ -129,6 +148,9 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
             if not force and student is None and current is not None and (
                     current.sha256 == sha and current.fingerprint == fingerprint
                     and current.status != "grader-error"):
+                exported = result_path(workspace, sid, assignment_id, current.sha256)
+                if not exported.exists():  # the disk was full when it was graded
+                    write_atomically(exported, current.contract().model_dump_json(indent=2))
                 summary.statuses[current.status] += 1
                 summary.reused += 1
                 continue
@@ -144,8 +166,11 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
         summary.total = len(latest)
         hooks.begin(summary.total, len(jobs))
         if jobs:
-            _run(repo, session, spec, jobs, fingerprint, sandbox,
-                 workers or os.cpu_count() or 1, hooks, summary)
+            if executor is None:
+                from .pool import LocalPool  # the pool's machinery only when there is work
+
+                executor = LocalPool(sandbox, min(workers or os.cpu_count() or 1, len(jobs)))
+            _Batch(repo, session, spec, fingerprint, executor, hooks, summary, stop).run(jobs)
     return summary
 
 
@@ -157,59 +182,116 @@ def _notebook_sha(path: Path) -> str | None:
         return None
 
 
-def _run(repo: CourseRepo, session: Session, spec: GradingSpec, jobs: list[_Job],
-         fingerprint: str, sandbox: str, workers: int, hooks: Hooks,
-         summary: BatchSummary) -> None:
-    pool = make_pool(repo, spec.assignment_id, sandbox, min(workers, len(jobs) + 1))
-    try:
-        reference = repo.source(spec.assignment_id).notebook
-        canary_job = _Job(0, "reference", reference, "")
-        future = pool.submit(grade_in_pool, str(reference), None)
-        for _ in range(min(workers, len(jobs)) - 1):  # start the other graders meanwhile
-            pool.submit(ready)
-        wait([future])
-        canary = _outcome(future, canary_job, spec)
-        summary.canary = canary
-        hooks.canary(canary)
-        if not canary_ok(canary):
-            raise CanaryFailed(_canary_message(spec.assignment_id, canary))
-        pending: dict[Future, _Job] = {pool.submit(grade_in_pool, str(j.path), j.student): j
-                                       for j in jobs}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = pending.pop(future)
-                result = _outcome(future, job, spec)
-                _store(session, repo.workspace, job, result, fingerprint)
-                summary.graded += 1
-                summary.statuses[result.status] += 1
-                if result.status == "grader-error":
-                    summary.errors.append(result)
-                hooks.finished(job.student, result, cached=False)
-    except KeyboardInterrupt:
-        summary.interrupted = True
-        _stop(pool)
-    finally:
-        pool.shutdown(wait=not summary.interrupted, cancel_futures=True)
+@dataclass
+class _Batch:
+    """One run of the engine over an executor: submit, collect outcomes, retry, store."""
 
+    repo: CourseRepo
+    session: Session
+    spec: GradingSpec
+    fingerprint: str
+    executor: Executor
+    hooks: Hooks
+    summary: BatchSummary
+    stop: StopRequest
+    outcomes: queue.Queue[tuple[Task, Outcome]] = field(default_factory=queue.Queue)
 
-def _outcome(future: Future, job: _Job, spec: GradingSpec) -> Result:
-    try:
-        return Result.model_validate_json(future.result())
-    except BrokenProcessPool as exc:  # a grading process died: the grader's fault, regradable
-        message = f"grader error: the grading process died ({exc})"
-    except Exception as exc:  # noqa: BLE001 - same: never the student's zero
-        message = f"grader error: {type(exc).__name__}: {exc}"
-    return Result(submission=str(job.path), student=job.student, assignment=spec.assignment_id,
-                  status="grader-error", max_score=spec.assignment.max_score,
-                  sha256=job.sha256, message=message)
+    def _submit(self, key: int, job: _Job) -> None:
+        task = Task(key, job.student, job.path.name, read_bytes(job.path))
+        self.executor.submit(task, lambda t, o: self.outcomes.put((t, o)))
 
+    def _next(self) -> tuple[Task, Outcome] | None:
+        """The next outcome, or None once a stop was asked for (checked every 0.2 s)."""
+        while not self.stop.requested:
+            try:
+                return self.outcomes.get(timeout=0.2)
+            except queue.Empty:
+                continue
+        return None
 
-def _stop(pool) -> None:
-    """Ctrl-C: end the grading processes this batch started; their sandboxes die with them."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        if process.is_alive():
-            process.terminate()
+    def _result(self, job: _Job, outcome: Outcome) -> Result:
+        if outcome.kind == "result":
+            try:
+                return Result.model_validate_json(outcome.text)
+            except ValueError as exc:
+                message = f"the grader sent an unreadable result ({str(exc).splitlines()[0]})"
+        else:
+            message = outcome.text
+        return Result(submission=str(job.path), student=job.student,
+                      assignment=self.spec.assignment_id, status="grader-error",
+                      max_score=self.spec.assignment.max_score, sha256=job.sha256,
+                      message=f"grader error: {message}")
 
+    def _retry(self, job: _Job, outcome: Outcome, result: Result) -> bool:
+        """A grader-side failure is retried (elsewhere, as the executor sees fit), boundedly."""
+        job.attempts += 1
+        if result.status != "grader-error" or outcome.final or job.attempts >= MAX_ATTEMPTS:
+            if result.status == "grader-error" and job.attempts > 1:
+                result.message += (f" (after {job.attempts} attempts; not the student's doing: "
+                                   "run grade-all again to retry)")
+            return False
+        self.summary.retried += 1
+        return True
 
+    def _canary(self) -> Result | None:
+        reference = self.repo.source(self.spec.assignment_id).notebook
+        job = _Job(CANARY_KEY, None, reference, "")
+        while True:
+            self._submit(CANARY_KEY, job)
+            got = self._next()
+            if got is None:
+                return None
+            result = self._result(job, got[1])
+            if not self._retry(job, got[1], result):
+                return result
+
+    def run(self, jobs: list[_Job]) -> None:
+        finished = False
+        try:
+            capacity = self.executor.start(Bundle.of(self.spec))
+            canary = self._canary()
+            if canary is not None:
+                self.summary.canary = canary
+                self.hooks.canary(canary)
+                if not canary_ok(canary):
+                    raise CanaryFailed(_canary_message(self.spec.assignment_id, canary))
+                self._grade(jobs, 2 * capacity)
+            finished = not self.stop.requested
+        finally:
+            self.summary.interrupted = self.stop.signal
+            self.executor.close(now=not finished)
+
+    def _grade(self, jobs: list[_Job], window: int) -> None:
+        waiting = deque(jobs)
+        running: dict[int, _Job] = {}
+        while waiting or running:
+            while waiting and len(running) < window:  # bytes in memory only for a window
+                job = waiting.popleft()
+                try:
+                    self._submit(job.submission_id, job)
+                except InvalidNotebook as exc:  # the file went away since collect
+                    self._finish(job, Result(
+                        submission=str(job.path), student=job.student,
+                        assignment=self.spec.assignment_id, status="invalid",
+                        max_score=self.spec.assignment.max_score, message=str(exc)))
+                    continue
+                running[job.submission_id] = job
+            got = self._next()
+            if got is None:
+                return
+            task, outcome = got
+            job = running.pop(task.key)
+            result = self._result(job, outcome)
+            if self._retry(job, outcome, result):
+                waiting.appendleft(job)
+                continue
+            self._finish(job, result)
+
+    def _finish(self, job: _Job, result: Result) -> None:
+        result.student, result.submission = job.student, str(job.path)
+        _store(self.session, self.repo.workspace, job, result, self.fingerprint)
+        self.summary.graded += 1
+        self.summary.statuses[result.status] += 1
+        if result.status == "grader-error":
+            self.summary.errors.append(result)
+        self.hooks.finished(job.student or "", result, cached=False)

@@ -6,14 +6,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..batch.collect import collect
+from ..batch.executor import Executor
 from ..batch.feedback import write_feedback
 from ..batch.grade_all import Hooks, grade_all
 from ..batch.report import build_report
+from ..batch.stop import RESUME
 from ..course import CourseRepo
 from ..errors import UserError
 from ..gradebook.db import open_gradebook
@@ -66,16 +74,17 @@ def collect_command(
     with sessions() as session, console.status(f"collecting {path} ..."):
         report = collect(course, session, assignment, path, worksheet, when,
                          worksheet_timezone)
-    console.print(f"collected [bold]{len(report.collected)}[/] submission(s) of {assignment} "
-                  f"into {_where(course, course.workspace / 'submitted')}")
+    console.print(markup("collected [bold]{}[/] submission(s) of {} into {}",
+                         len(report.collected), assignment,
+                         _where(course, course.workspace / "submitted")))
     if report.duplicates:
         console.print(f"{len(report.duplicates)} already collected (same content), skipped")
     for item in report.unreadable:
-        console.print(f"  [yellow]unreadable[/] {escape(item.origin)} ({item.student}): "
-                      f"{escape(item.problem)} - kept, it will grade as invalid")
+        console.print(markup("  [yellow]unreadable[/] {} ({}): {} - kept, it will grade as "
+                             "invalid", item.origin, item.student, item.problem))
     for origin, reason, kept in report.set_aside:
         where = f" -> {_where(course, kept)}" if kept else ""
-        console.print(f"  [yellow]set aside[/] {escape(origin)}: {escape(reason)}{escape(where)}")
+        console.print(markup("  [yellow]set aside[/] {}: {}{}", origin, reason, where))
     for warning in [*report.chosen, *report.warnings]:
         console.print(markup("  [yellow]note[/] {}", warning))
     if report.untrusted_time:
@@ -84,26 +93,36 @@ def collect_command(
                              ", ".join(report.untrusted_time)))
 
 
+def dask_executor(address: str, sandbox: str, workers: int | None) -> Executor:
+    """Dask is an optional dependency: imported only when asked for."""
+    try:
+        from ..batch.dask_executor import DaskExecutor
+    except ImportError as exc:
+        raise UserError(f"--dask needs Dask ({exc.name} is missing): "
+                        "pip install 'dl-audio-autograder[dask]'") from None
+    return DaskExecutor(address, sandbox, workers)
+
+
 class BarHooks(Hooks):
     """A progress bar with a live count of statuses."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.task = progress.add_task("canary", total=None, statuses="")
+        self.task: TaskID | None = None  # no bar before the batch holds the workspace's lock
         self.counts: dict[str, int] = {}
 
     def begin(self, total: int, to_grade: int) -> None:
         reused = total - to_grade
         desc = "grading the reference solution (canary)" if to_grade else "nothing to grade"
-        self.progress.update(self.task, description=desc, total=to_grade,
-                             statuses=f"{reused} unchanged, reused" if reused else "")
+        self.task = self.progress.add_task(desc, total=to_grade, statuses=f"{reused} unchanged, "
+                                           "reused" if reused else "")
 
     def canary(self, result: Result | None) -> None:
         self.progress.update(self.task, description="grading")
 
     def finished(self, student: str, result: Result, cached: bool) -> None:
         self.counts[result.status] = self.counts.get(result.status, 0) + 1
-        text = " · ".join(f"[{STATUS_COLOURS.get(s, 'magenta')}]{s} {n}[/]"
+        text = " · ".join(markup(f"[{STATUS_COLOURS.get(s, 'magenta')}]{{}} {{}}[/]", s, n)
                           for s, n in sorted(self.counts.items()))
         self.progress.update(self.task, advance=1, statuses=text)
 
@@ -116,6 +135,9 @@ def grade_all_command(
                                                 help="regrade only this student")] = None,
     force: Annotated[bool, typer.Option("--force", help="regrade everything, even unchanged "
                                         "work")] = False,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", help="grade on a Dask cluster: its scheduler's address (tcp://host:8786), or "
+        "'local' for a cluster on this machine")] = None,
     sandbox: str = SandboxOption, workspace: Path | None = WorkspaceOption,
     db: str | None = DbOption,
 ) -> None:
@@ -124,11 +146,12 @@ def grade_all_command(
     Example: autograder grade-all gradient_descent --workers 4
     """
     course, sessions = _open(workspace, db)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    executor = dask_executor(dask, sandbox, workers) if dask else None
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("{task.fields[statuses]}"))
     with Progress(*columns, console=console, transient=False) as progress:
         summary = grade_all(course, sessions, assignment, sandbox, workers, student, force,
-                            BarHooks(progress))
+                            BarHooks(progress), executor)
     if summary.canary is not None:
         c = summary.canary
         console.print(f"canary: reference solution {c.score:g}/{c.max_score:g} "
@@ -141,12 +164,11 @@ def grade_all_command(
     console.print(f"{assignment}: {summary.total} student(s); graded {summary.graded}, "
                   f"reused {summary.reused}; {counts or 'no results yet'}")
     for result in summary.errors:
-        console.print(f"  [red]grader-error[/] {escape(result.student or '?')}: "
-                      f"{escape(result.message)}")
+        console.print(markup("  [red]grader-error[/] {}: {}", result.student or "?",
+                             result.message))
     if summary.interrupted:
-        console.print("[yellow]interrupted[/]: finished results are saved; run the same "
-                      "command again to continue")
-        raise typer.Exit(130)
+        console.print(markup("[yellow]stopped ({})[/]: {}", summary.interrupted, RESUME))
+        raise typer.Exit(143 if summary.interrupted == "SIGTERM" else 130)
     if summary.errors:
         console.print("grader errors are not zeros: run grade-all again to retry them")
         raise typer.Exit(1)
@@ -169,6 +191,12 @@ def gradebook_command(assignment: Assignment, workspace: Path | None = Workspace
     if untrusted:
         console.print(markup("  [yellow]no trusted submission time[/] (no late penalty charged): "
                              "{}", ", ".join(untrusted)))
+    for g in grades:
+        for question in g.outdated_overrides:
+            console.print(markup(
+                "  [yellow]override not applied[/]: {} {}: made against an older submission; "
+                "confirm it with autograder override {} {} {} <score> --comment ...",
+                g.student.id, question, assignment, g.student.id, question))
     for g in grades:  # what collect said: several files, not a notebook, unreadable
         if g.submission is not None and g.submission.note:
             console.print(markup("  [yellow]{}[/]: {}", g.student.id, g.submission.note))
@@ -198,7 +226,7 @@ def override_command(
             set_override(session, course.config, assignment, student, question, score, comment)
             message = f"{student} {question}: {score:g} (override)"
         session.commit()
-    console.print(escape(message))
+    console.print(message)
 
 
 def feedback_command(

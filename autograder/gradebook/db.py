@@ -7,13 +7,14 @@ tables at once, an existing one is upgraded in place, and one made before migrat
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.util import CommandError
-from sqlalchemy import Connection, create_engine, event, inspect
-from sqlalchemy.exc import NoSuchTableError, SQLAlchemyError
+from sqlalchemy import Connection, create_engine, event, inspect, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchTableError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..environment import environment
@@ -21,6 +22,7 @@ from ..errors import UserError
 from .models import Base
 
 DEFAULT_NAME = "gradebook.sqlite"
+POSTGRES = "postgresql+psycopg://"
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"  # the schema `create_all` made before migrations existed (commit 67664fe)
 BASELINE_TABLES = frozenset({"assignments", "students", "submissions", "results", "overrides",
@@ -31,11 +33,27 @@ def default_url(workspace: Path) -> str:
     return f"sqlite:///{(workspace / DEFAULT_NAME).resolve()}"
 
 
+def with_driver(url: str) -> str:
+    """`postgresql://` (what a TA copies from a hosting page) means psycopg 3, our driver."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return POSTGRES + url[len(scheme):]
+    return url
+
+
 def open_gradebook(workspace: Path, url: str | None = None) -> sessionmaker[Session]:
     """A session factory over an up-to-date schema; `url` (or $AUTOGRADER_DB) overrides SQLite."""
-    url = url or environment().db or default_url(workspace)
+    url = with_driver(url or environment().db or default_url(workspace))
     if url.startswith("sqlite:///"):
         workspace.mkdir(parents=True, exist_ok=True)
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise UserError(f"gradebook {url!r}: not a database URL (e.g. "
+                        "postgresql://user@host/course or sqlite:///gradebook.sqlite)") from None
+    if url.startswith(POSTGRES) and importlib.util.find_spec("psycopg") is None:
+        raise UserError(f"gradebook {shown}: PostgreSQL needs its driver: "
+                        "pip install 'dl-audio-autograder[postgres]'")
     try:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
@@ -43,9 +61,9 @@ def open_gradebook(workspace: Path, url: str | None = None) -> sessionmaker[Sess
         with engine.begin() as connection:
             migrate(connection)
     except NoSuchTableError as exc:
-        raise UserError(f"gradebook {url}: cannot be opened: no such table: {exc}") from None
+        raise UserError(f"gradebook {shown}: cannot be opened: no such table: {exc}") from None
     except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise UserError(f"gradebook {url}: cannot be opened: {str(exc).splitlines()[0]}") from None
+        raise UserError(f"gradebook {shown}: cannot be opened: {str(exc).splitlines()[0]}") from None
     return sessionmaker(engine, expire_on_commit=False)
 
 

@@ -31,6 +31,7 @@ class QuestionGrade:
     auto_score: float | None
     override: Override | None = None
     comment: str | None = None  # a TA's comment on a manual question, once published
+    outdated: Override | None = None  # made against an older submission: shown, not applied
 
 
 @dataclass
@@ -53,6 +54,11 @@ class StudentGrade:
     @property
     def overridden(self) -> list[str]:
         return [q for q, g in self.questions.items() if g.override is not None]
+
+    @property
+    def outdated_overrides(self) -> list[str]:
+        """Questions whose override predates the student's latest submission."""
+        return [q for q, g in self.questions.items() if g.outdated is not None]
 
 
 def compute_grades(session: Session, config: GradingConfig, assignment_id: str,
@@ -82,10 +88,10 @@ def compute_grades(session: Session, config: GradingConfig, assignment_id: str,
                 auto = result.questions[name].score if name in result.questions else 0.0
             given = by_people.get((person.id, name))  # published manual grading only
             graded = given.score if given is not None else auto
-            override = manual.get((person.id, name))
+            override, outdated = _override(manual.get((person.id, name)), submission)
             questions[name] = QuestionGrade(override.score if override else graded,
                                             question.points, auto, override,
-                                            given.comment if given else None)
+                                            given.comment if given else None, outdated)
         known = status not in UNKNOWN
         raw = result.score if known and result else None
         adjusted = (round(sum(q.score or 0.0 for q in questions.values()), 6) if known else None)
@@ -95,6 +101,15 @@ def compute_grades(session: Session, config: GradingConfig, assignment_id: str,
                                    raw, adjusted, late, final, spec.max_score,
                                    counts.get(person.id, 0)))
     return grades
+
+
+def _override(override: Override | None,
+              submission: SubmissionRow | None) -> tuple[Override | None, Override | None]:
+    """(applied, outdated): an override made against another submission than the one that
+    counts now is not carried over silently to the new work; it waits for the TA to confirm it."""
+    if override is None or override.submission_id in (None, submission and submission.id):
+        return override, None
+    return None, override
 
 
 def _lateness(config: GradingConfig, assignment_id: str, student: str,

@@ -136,6 +136,8 @@ class Override(Base):
     comment: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     created_by: Mapped[str] = mapped_column(String(80), default="")  # account; empty: the shell
+    # the submission the TA looked at: after a resubmission the override is flagged, not applied
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"), default=None)
 
 
 class RubricItemRow(Base):

@@ -99,9 +99,8 @@ def set_override(session: Session, config: GradingConfig, assignment_id: str, st
         raise UserError("an override needs a comment saying why (--comment \"...\")")
     if session.get(Student, student_id) is None:
         raise UserError(f"no student {student_id!r} in the gradebook")
-    submitted = select(SubmissionRow.id).where(SubmissionRow.student_id == student_id,
-                                               SubmissionRow.assignment_id == assignment_id)
-    if session.scalar(submitted.limit(1)) is None:
+    counting = latest_submissions(session, assignment_id).get(student_id)
+    if counting is None:
         raise UserError(f"{student_id!r} has no submission for {assignment_id!r}: an override "
                         "changes the score of graded work; collect their work first "
                         "(autograder collect)")
@@ -113,6 +112,7 @@ def set_override(session: Session, config: GradingConfig, assignment_id: str, st
         row = Override(student_id=student_id, assignment_id=assignment_id, question=question)
         session.add(row)
     row.score, row.comment, row.created_at = score, comment.strip(), now()
+    row.submission_id = counting.id
     return row
 
 

@@ -2,9 +2,12 @@
 
 `Launcher.command()` gives the argv and environment; `WorkerProcess` (process.py) runs it. Two
 kinds: `NoSandbox` (the TA said `--sandbox none`, or a student checks on a laptop) and
-`Bubblewrap` (no network, read-only system, private /tmp, own PID namespace, uid 65534 with no
-capabilities, cleared environment). The course tree is never mounted: only the interpreter, the
-virtual environment and the autograder package itself.
+`Bubblewrap` (own network, IPC and PID namespaces, read-only system, private /tmp and /dev/shm,
+uid 65534 with no capabilities, cleared environment). The course tree is never mounted: only the
+interpreter, the virtual environment and the autograder package itself. bubblewrap's own root
+and /dev are tmpfs mounts that stay writable unless told otherwise: both are remounted read-only,
+so /tmp and /dev/shm are the only places a worker can write (bubblewrap's options:
+https://github.com/containers/bubblewrap/blob/main/bwrap.xml).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 import autograder
 
 from ..errors import UserError
+from .namespaces import PR_SET_PDEATHSIG, prctl
 from .numba_cache import COMPLETE, SEED_ENV, cache_dir
 from .views import FULL_VIEW, WorkerView, hidden_paths, view_environment
 
@@ -32,6 +36,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 SANDBOX_ETC = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
                "fonts", "mime.types", "ssl", "passwd", "group", "nsswitch.conf")
 WORKER_MODULE = "autograder.sandbox.worker"
+SHM_BYTES = 256 * 1024 * 1024  # a worker's /dev/shm (POSIX shared memory), on top of its /tmp
 
 
 def numba_seed() -> Path | None:
@@ -104,6 +109,13 @@ class Spawned:
     def kill(self) -> None:
         """Stop the worker and everything it started."""
 
+    def kill_soon(self) -> None:
+        """Ask for the worker to be killed without waiting: safe from another thread."""
+
+    def grader_failure(self) -> str | None:
+        """Why the worker's death was the trusted side's doing, if it was (after `wait`)."""
+        return None
+
     def close(self) -> None:
         for fd in (self.request_fd, self.reply_fd, self.output_fd):
             with contextlib.suppress(OSError):
@@ -126,11 +138,14 @@ class PopenWorker(Spawned):
             return None
 
     def kill(self) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.kill_soon()
         with contextlib.suppress(ProcessLookupError):
             self.proc.kill()
         self.proc.wait()
+
+    def kill_soon(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
     def close(self) -> None:
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -156,7 +171,7 @@ class Launcher:
         proc = subprocess.Popen(  # noqa: S603 - argv is ours
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, cwd=cwd, start_new_session=True, close_fds=True,
-            preexec_fn=lambda: limits.apply(sandboxed),  # noqa: PLW1509
+            preexec_fn=lambda: _in_child(limits, sandboxed),  # noqa: PLW1509
         )
         return PopenWorker(proc, workdir)
 
@@ -240,7 +255,8 @@ class Bubblewrap(Launcher):
             "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv",
             "--size", str(self.tmp_size), "--tmpfs", "/tmp",
             *self.mounts(),
-            "--proc", "/proc", "--dev", "/dev",
+            "--proc", "/proc", "--dev", "/dev", "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",
         ]
 
     def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -261,7 +277,7 @@ class Bubblewrap(Launcher):
 
     def argv(self, binds: list[str], env: dict[str, str], module: str) -> list[str]:
         """The whole bubblewrap command line running `python -m module` inside."""
-        argv = [self.bwrap or "bwrap", *self.isolation(), *binds]
+        argv = [self.bwrap or "bwrap", *self.isolation(), *binds, "--remount-ro", "/"]
         for key, value in env.items():
             argv += ["--setenv", key, value]
         return argv + [sys.executable, "-m", module]
@@ -289,6 +305,14 @@ class Bubblewrap(Launcher):
         return self.argv(binds, env, WORKER_MODULE), {}, workdir
 
 
+def _in_child(limits: ResourceLimits, sandboxed: bool) -> None:
+    """Between fork and exec: the limits, and death with the grader that started the worker
+    (a killed grading process must not leave a student's code running, sandboxed or not)."""
+    if sys.platform == "linux":
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    limits.apply(sandboxed)
+
+
 def _package_root() -> str:
     return str(Path(autograder.__file__).resolve().parent)
 
@@ -304,17 +328,3 @@ def _empty_file() -> str:
 
 def _is_under_usr(path: Path) -> bool:
     return path.is_relative_to("/usr")
-
-
-def make_launcher(kind: str) -> Launcher:
-    """bwrap: warm template in bubblewrap (default); bwrap-cold: a fresh sandbox per worker;
-    none: no sandbox at all."""
-    if kind == "none":
-        return NoSandbox()
-    if kind == "bwrap-cold":
-        return Bubblewrap()
-    if kind == "bwrap":
-        from .template_launcher import TemplatePool
-
-        return TemplatePool()
-    raise UserError(f"unknown sandbox {kind!r}: use bwrap, bwrap-cold or none")

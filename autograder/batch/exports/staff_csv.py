@@ -1,7 +1,8 @@
 """The staff CSV: one row per student with everything the gradebook knows.
 
 Per-question columns (overrides applied), raw score, late penalty and final score; the columns
-`overridden` and `override_comments` mark every TA override; `time_trusted` says whether the
+`overridden` and `override_comments` mark every TA override, `override_outdated` the overrides
+made against an older submission (not applied until the TA confirms them); `time_trusted` says whether the
 submission time came from the LMS or the TA (no late penalty is charged otherwise) and
 `collect_note` what collect said (several files, not a notebook). Every text cell is guarded
 against spreadsheet formula injection. A grade that is not known (ungraded, grader error) leaves
@@ -25,7 +26,7 @@ def csv_rows(config: GradingConfig, grades: list[StudentGrade]) -> list[list[obj
     header = ["student", "Identifier", "Full name", "status", "submitted_at", "attempts",
              *questions, "raw_score", "adjusted_score", "days_late", "late_penalty_percent",
              "final_score", "max_score", "overridden", "override_comments",
-             "time_trusted", "collect_note"]
+             "override_outdated", "time_trusted", "collect_note"]
     rows: list[list[object]] = [header]
     for g in grades:
         submitted = g.submission.submitted_at.astimezone(zone).isoformat() if g.submission else ""
@@ -35,7 +36,7 @@ def csv_rows(config: GradingConfig, grades: list[StudentGrade]) -> list[list[obj
                *(_num(g.questions[q].score) for q in questions),
                _num(g.raw_score), _num(g.adjusted_score), g.late.days_late,
                g.late.penalty_percent, _num(g.final_score), g.max_score,
-               " ".join(g.overridden), comments,
+               " ".join(g.overridden), comments, " ".join(g.outdated_overrides),
                "" if g.submission is None else ("yes" if g.late.trusted else "no"),
                g.submission.note if g.submission is not None else ""]
         rows.append([csv_cell(cell) for cell in row])

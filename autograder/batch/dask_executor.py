@@ -1,0 +1,108 @@
+"""The Dask executor: grading on a Dask cluster, when one machine is not enough.
+
+Scheduling, worker loss and retries are Dask's: a task whose worker dies is rescheduled on
+another worker, and after `distributed.scheduler.allowed-failures` deaths it fails with
+KilledWorker, which the engine records as a grader-error (never the student's doing).
+
+Each worker keeps one `Grader` (a worker plugin), so its warm sandbox template is started once
+and reused for every submission it grades. The assignment's trusted bundle is scattered once to
+the workers under its content hash and unpacked into each worker's own cache folder: a worker
+needs only the installed package and bubblewrap, no shared file system. Workers hold the hidden
+tests: run them on trusted machines only. Submissions go out as bytes, results come back as
+JSON text; only the coordinator writes the gradebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from distributed import Client, Future, KilledWorker, LocalCluster, WorkerPlugin, get_worker
+
+from ..errors import UserError
+from .bundle import Bundle
+from .executor import Done, Task, future_outcome
+from .grader import Grader
+
+PLUGIN = "autograder-grader"
+
+
+class GraderPlugin(WorkerPlugin):
+    """Gives each worker its own long-lived grader (warm template included)."""
+
+    name = PLUGIN
+
+    def __init__(self, sandbox: str) -> None:
+        self.sandbox = sandbox
+        self.grader: Grader | None = None
+
+    def setup(self, worker) -> None:
+        self.grader = Grader(self.sandbox)
+
+    def teardown(self, worker) -> None:
+        if self.grader is not None:
+            self.grader.close()
+
+
+def grade_on_worker(task: Task, bundle_sha: str, bundle_data: bytes) -> str:
+    plugin = get_worker().plugins[PLUGIN]
+    assert isinstance(plugin, GraderPlugin) and plugin.grader is not None
+    return plugin.grader.grade(task, bundle_sha, bundle_data)
+
+
+class DaskExecutor:
+    """`address` of a running scheduler, or "local" for a LocalCluster of `workers` processes
+    (one thread each: pytest is not thread-safe)."""
+
+    def __init__(self, address: str, sandbox: str, workers: int | None = None) -> None:
+        self.address = address
+        self.sandbox = sandbox
+        self.workers = workers
+        self.cluster: LocalCluster | None = None
+        self.client: Client | None = None
+        self.bundle: Future | None = None
+        self.bundle_sha = ""
+        self.futures: set[Future] = set()
+
+    def _connect(self) -> Client:
+        if self.address == "local":
+            self.cluster = LocalCluster(n_workers=self.workers or os.cpu_count() or 1,
+                                        threads_per_worker=1, processes=True,
+                                        dashboard_address=None, memory_limit=0)
+            return Client(self.cluster)
+        try:
+            return Client(self.address, timeout=30)
+        except OSError as exc:
+            raise UserError(f"--dask {self.address}: cannot reach the scheduler ({exc})") from None
+
+    def start(self, bundle: Bundle) -> int:
+        self.client = self._connect()
+        self.client.register_plugin(GraderPlugin(self.sandbox), name=PLUGIN)
+        self.bundle_sha = bundle.sha256
+        scattered = self.client.scatter({f"autograder-bundle-{bundle.sha256}": bundle.data},
+                                        broadcast=True, hash=False)
+        self.bundle = scattered[f"autograder-bundle-{bundle.sha256}"]
+        return max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, task: Task, done: Done) -> None:
+        assert self.client is not None, "start() first"
+        future = self.client.submit(grade_on_worker, task, self.bundle_sha, self.bundle,
+                                    pure=False)
+        self.futures.add(future)
+
+        def report(f: Future) -> None:
+            self.futures.discard(f)
+            done(task, future_outcome(f, KilledWorker, "Dask workers died while grading it",
+                                      final=True))
+
+        future.add_done_callback(report)
+
+    def close(self, now: bool) -> None:
+        if self.client is None:
+            return
+        with contextlib.suppress(Exception):  # the cluster may be gone already
+            self.client.cancel(list(self.futures))
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        self.client = self.cluster = None
