@@ -82,6 +82,8 @@ def test_next_steps_lead_with_attention_and_the_commonest_mistake(html):
     assert steps[0].startswith(f"{len(SPECIAL) + 3} student(s) need attention")
     assert re.match(r"\d+ student\(s\) make the same mistake in stft: Hint: this matches a "
                     r"symmetric window", steps[1])
+    same = [int(step.split()[0]) for step in steps if "make the same mistake" in step]
+    assert same and min(same) > 1  # one student's failure is not "the same mistake"
 
 
 def png_size(encoded: str) -> tuple[int, int]:
@@ -113,3 +115,5 @@ def test_the_shape_of_a_message_drops_numbers_and_quotes():
     assert shape("x(8): 7 of 8 differ: expected 0.5, got 1e-3+2j 'abc'") == \
         "x(#): # of # differ: expected #, got # '…'"
     assert shape("first line 3\nHint: use n, not n - 1") == "Hint: use n, not n - #"
+    long = shape("word " * 100)
+    assert len(long) <= 202 and long.endswith("word …")

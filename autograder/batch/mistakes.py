@@ -26,8 +26,10 @@ def shape(message: str) -> str:
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
     hint = next((line for line in lines if line.startswith("Hint:")), None)
     text = hint or (lines[0] if lines else "")
-    text = QUOTED.sub("'…'", text)
-    return " ".join(NUMBER.sub("#", text).split())[:MAX_KEY]
+    text = " ".join(NUMBER.sub("#", QUOTED.sub("'…'", text)).split())
+    if len(text) > MAX_KEY:  # cut between words
+        text = text[:MAX_KEY].rsplit(" ", 1)[0] + " …"
+    return text
 
 
 @dataclass

@@ -198,7 +198,7 @@ def next_steps(attention: list[Attention], mistakes: list[Mistake], stubs: list[
     if counts:
         listed = ", ".join(f"{n} {reason}" for reason, n in counts.most_common())
         steps.append(f"{len(attention)} student(s) need attention ({listed}): see the list below.")
-    for mistake in mistakes[:3]:
+    for mistake in [m for m in mistakes if len(m.students) > 1][:3]:
         steps.append(f"{len(mistake.students)} student(s) make the same mistake in "
                      f"{mistake.question}: {mistake.key}")
     for stub in stubs[:2]:
@@ -221,13 +221,13 @@ def build_report(config: GradingConfig, assignment_id: str, grades: list[Student
     scored = [g for g in submitted if g.adjusted_score is not None]
     rates = {name: (mean((g.questions[name].score or 0.0) / q.points for g in scored)
                     if scored else 0.0)
-             for name, q in spec.questions.items()}
+             for name, q in spec.autograded.items()}  # manual questions: graded in the web app
     tests = test_stats(submitted, questions)
     mistakes, stubs = cluster(scored)
     attention = needs_attention(grades)
     plots = {
         "Pass rate per test, grouped and coloured by question": _pass_rates(tests, questions),
-        "Points per question": _question_shares(rates, questions),
+        "Points per autograded question": _question_shares(rates, questions),
         "Final scores": _histogram(finals, "Final score distribution", "points", spec.max_score),
         "Runtime": _histogram(runtimes, "Grading time per submission", "seconds"),
     }
