@@ -3,10 +3,16 @@
 A cell or a test call that kills the worker, times out or runs out of memory costs only itself:
 the session records it, starts a fresh worker, replays the earlier cells (skipping the fatal ones)
 and carries on, up to `max_restarts` times and within the submission's wall-clock limit.
+
+Every request's deadline is bounded by what is left of that limit, and a watchdog thread kills the
+current worker at the limit plus `WATCHDOG_MARGIN` seconds whatever the grader is doing, so the
+run then ends with status `timeout` at its next step.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +23,21 @@ from ..notebook import CodeCell
 from ..sandbox.codec import Decoder, Encoded, RemoteException, encode
 from ..sandbox.launch import Launcher, ResourceLimits
 from ..sandbox.process import OutputSink, WorkerProcess
+from ..sandbox.transport import CallbackServer, Decode, WorkerLost
 from ..sandbox.views import FULL_VIEW, WorkerView
-from ..testing.student import CallbackServer, WorkerLost
 from .answers import checked_outputs
 from .results import AnswerOutput
+
+WATCHDOG_MARGIN = 5.0
+# A run whose workers sent more than this ends with a full garbage collection: the tracebacks of
+# failed tests keep the student's values alive in reference cycles with pytest's records until
+# the oldest generation is collected, and a batch process would pile them up (hundreds of MiB
+# over a few submissions). A full collection costs ~0.5 s with torch loaded, so only then.
+COLLECT_AFTER_BYTES = 64 * 1024 * 1024
+
+
+def _decode_plain(tree: Any, buffers: list[bytes]) -> Any:
+    return Decoder(buffers).decode(tree)
 
 
 @dataclass
@@ -42,24 +59,38 @@ class SubmissionRun:
     fatal: set[int] = field(default_factory=set)
     incidents: list[str] = field(default_factory=list)
     restarts: int = 0
+    received: int = 0  # bytes its workers sent
     answer_outputs: dict[int, list[AnswerOutput]] = field(default_factory=dict)
     output: OutputSink = field(init=False)
     deadline: float = field(init=False)
+    expired: bool = field(init=False, default=False)
+    watchdog: threading.Timer = field(init=False)
 
     def __post_init__(self) -> None:
         self.output = OutputSink(self.limits.output_kb * 1024)
         self.deadline = time.monotonic() + self.limits.submission_timeout
+        self.watchdog = threading.Timer(self.limits.submission_timeout + WATCHDOG_MARGIN,
+                                        self._expire)
+        self.watchdog.daemon = True
+        self.watchdog.start()
+
+    def _expire(self) -> None:
+        """The watchdog: the submission's time is up, whatever state it is in."""
+        self.expired = True
+        worker = self.worker
+        if worker is not None:
+            worker.expire()
 
     # -- transport for the `student` proxy --------------------------------------------------------
     def request(self, op: str, args: Encoded, timeout: float | None,
-                serve_callback: CallbackServer) -> tuple[Any, list[bytes]]:
+                serve_callback: CallbackServer | None, decode: Decode) -> Any:
         if self.worker is None:
             raise WorkerLost("crashed", "no worker is running for this submission")
-        return self.worker.request(op, args, self._bounded(timeout), serve_callback)
+        return self.worker.request(op, args, self._bounded(timeout), serve_callback, decode)
 
     def _bounded(self, timeout: float | None) -> float:
         remaining = self.deadline - time.monotonic()
-        if remaining <= 0:
+        if remaining <= 0 or self.expired:
             raise WorkerLost("timeout", "the submission used up its total time limit")
         return min(timeout or remaining, remaining)
 
@@ -68,8 +99,7 @@ class SubmissionRun:
         assert self.worker is not None
         timeout = self._bounded(self.limits.cell_timeout)
         request = {"source": cell.source, "capture": cell.answer is not None}
-        tree, buffers = self.worker.request("run_cell", encode(request), timeout, None)
-        reply = Decoder(buffers).decode(tree)
+        reply = self.worker.request("run_cell", encode(request), timeout, None, _decode_plain)
         if not isinstance(reply, dict) or "ok" not in reply:
             return CellOutcome(cell.index, cell.cell_id, "error", "the cell's result was garbled")
         if cell.answer is not None:  # kept for the TA who grades the manual question
@@ -118,7 +148,9 @@ class SubmissionRun:
 
     def _restart(self, upto: int) -> None:
         while True:
-            self.close()
+            self._stop_worker()
+            if self.expired:
+                raise WorkerLost("timeout", "the submission used up its total time limit")
             if self.restarts >= self.limits.max_restarts:
                 raise WorkerLost("crashed", f"gave up after {self.restarts} fresh workers")
             self.restarts += 1
@@ -136,6 +168,16 @@ class SubmissionRun:
         self._restart(upto=len(self.cells))
 
     def close(self) -> None:
+        """The end of the run: the watchdog stands down, the worker stops, and what it sent is
+        freed (see COLLECT_AFTER_BYTES)."""
+        self.watchdog.cancel()
+        self._stop_worker()
+        if self.received > COLLECT_AFTER_BYTES:
+            self.received = 0
+            gc.collect()
+
+    def _stop_worker(self) -> None:
         if self.worker is not None:
             self.worker.kill()
+            self.received += self.worker.received
             self.worker = None

@@ -36,6 +36,7 @@ class Channel:
         self.read_fd = read_fd
         self.write_fd = write_fd
         self.limits = limits
+        self.received = 0  # bytes read so far
         self._readable = select.poll()
         self._readable.register(read_fd, select.POLLIN)
         self._writable = select.poll()
@@ -90,6 +91,7 @@ class Channel:
                 raise ChannelClosed(str(exc)) from exc
             if not data:
                 raise ChannelClosed("end of stream")
+            self.received += len(data)
             chunks += data
         return bytes(chunks)
 

@@ -1,9 +1,12 @@
 """The warm template: runs inside bubblewrap, imports the heavy modules once, forks workers.
 
 Trusted code only runs here until a fork. Each worker gets, before any student code:
-new user, mount and PID namespaces (siblings cannot be seen, signalled or traced), a private
-tmpfs as /tmp with its own home, a private copy of the numba cache, its resource limits, no
-capabilities and no way to regain them. The process tree of one submission is
+new user, mount and PID namespaces (siblings cannot be seen, signalled or traced), new IPC and
+network namespaces (no SysV or POSIX IPC object, abstract unix socket or loopback port shared with
+a sibling; its IPC objects die with it), a private tmpfs as /tmp with its own home and another as
+/dev/shm, an empty read-only /dev/pts, a private copy of the numba cache, its resource limits, no
+capabilities and no way to regain them. Everything else it sees is read-only (see launch.py).
+The process tree of one submission is
 
     template (subreaper) -> init (PID 1 of the submission's namespace, reaps) -> worker (PID 2)
 
@@ -28,7 +31,7 @@ import sys
 from typing import Any
 
 from . import namespaces as ns
-from .launch import Bubblewrap, ResourceLimits
+from .launch import SHM_BYTES, Bubblewrap, ResourceLimits
 from .numba_cache import seed_private_cache
 
 CONTROL_FD_ENV = "AUTOGRADER_CONTROL_FD"
@@ -61,6 +64,8 @@ def _run_init(fds: list[int], request: dict[str, Any]) -> None:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         ns.mount_tmpfs("/tmp", int(request["tmp"]))
+        ns.mount_tmpfs("/dev/shm", SHM_BYTES)  # POSIX shared memory: its own, gone with it
+        ns.mount_tmpfs("/dev/pts", 4096, read_only=True)  # no pseudo-terminals to share
         for kept, original in json.loads(os.environ.get(REBIND_ENV, "[]")):
             os.makedirs(original, exist_ok=True)  # e.g. a virtualenv that lives under /tmp
             ns.bind_mount(kept, original)
@@ -101,7 +106,8 @@ def spawn(ctl: socket.socket, fds: list[int], request: dict[str, Any]) -> int:
         try:
             ctl.close()
             os.close(read_end)
-            ns.unshare(ns.CLONE_NEWUSER | ns.CLONE_NEWNS | ns.CLONE_NEWPID)
+            ns.unshare(ns.CLONE_NEWUSER | ns.CLONE_NEWNS | ns.CLONE_NEWPID | ns.CLONE_NEWIPC
+                       | ns.CLONE_NEWNET)
             ns.map_ids_to_self(uid, gid)
             init = os.fork()
             if init == 0:

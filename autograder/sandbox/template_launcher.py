@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .launch import Bubblewrap, Launcher, ResourceLimits, Spawned
-from .process import SandboxError
 from .template import CONTROL_FD_ENV, DATA_DIR, PRELOAD_ENV, REBIND_ENV, WARMUP_ENV
+from .transport import SandboxError
 from .views import FULL_VIEW, WorkerView, view_environment
 
 TMP_BYTES = 512 * 1024 * 1024
@@ -40,6 +40,17 @@ class TemplateWorker(Spawned):
         self.launcher.kill(self.token)
 
 
+    def kill_soon(self) -> None:
+        self.launcher.kill_soon(self.token)
+
+    def grader_failure(self) -> str | None:
+        """The worker died with its template (killed, e.g. by the OOM killer): not the student."""
+        if self.token in self.launcher.finished:
+            return None  # the template reported the worker's own exit: it was alive
+        if self.launcher.template_alive():
+            return None
+        return f"the warm sandbox template died under the worker: {self.launcher.log_tail()}"
+
 class TemplateLauncher(Launcher):
     name = "bwrap"
     sandboxed = True
@@ -56,6 +67,7 @@ class TemplateLauncher(Launcher):
         self.finished: set[int] = set()
         self.last_started = 0.0
 
+        self.broken = False  # the control socket ended: the template is gone
     # -- the template -----------------------------------------------------------------------
     def _command(self, data: Path | None, view: WorkerView, control_fd: int) -> list[str]:
         env = self.cold.environment({PRELOAD_ENV: json.dumps(list(view.preload)),
@@ -81,13 +93,14 @@ class TemplateLauncher(Launcher):
         theirs.close()
         self.ctl = ours
         message = self._receive(lambda m: "ready" in m, self.startup_timeout)
+        self.broken = False
         if message is None:
             self.close()
-            raise SandboxError(f"the warm template did not start: {self._log_tail()}")
+            raise SandboxError(f"the warm template did not start: {self.log_tail()}")
         self.key = (data, view)
         self.last_started = time.monotonic() - started
 
-    def _log_tail(self) -> str:
+    def log_tail(self) -> str:
         self.log.seek(0)
         lines = self.log.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else "no output"
@@ -105,6 +118,7 @@ class TemplateLauncher(Launcher):
             data = self.ctl.recv(65536)
             if not data:
                 return None
+                self.broken = True
             message = json.loads(data)
             if "exited" in message:
                 self.exits[message["exited"]] = message["code"]
@@ -117,7 +131,7 @@ class TemplateLauncher(Launcher):
     def spawn(self, data: Path | None, limits: ResourceLimits,
               view: WorkerView = FULL_VIEW) -> Spawned:
         key = (data, view)
-        if self.key != key or self.proc is None or self.proc.poll() is not None:
+        if self.key != key or self.broken or self.proc is None or self.proc.poll() is not None:
             self._start(data, view)
         assert self.ctl is not None
         request_r, request_w = os.pipe()
@@ -137,7 +151,7 @@ class TemplateLauncher(Launcher):
             for fd in (request_w, reply_r, output_r):
                 os.close(fd)
             self.key = None
-            raise SandboxError(f"the warm template could not fork a worker: {self._log_tail()}")
+            raise SandboxError(f"the warm template could not fork a worker: {self.log_tail()}")
         return TemplateWorker(self, token, (request_w, reply_r, output_r))
 
     def exit_code(self, token: int, timeout: float) -> int | None:
@@ -145,6 +159,23 @@ class TemplateLauncher(Launcher):
             self._receive(lambda m: m.get("exited") == token, timeout)
         code = self.exits.pop(token, None)
         return -(code - 128) if code is not None and code > 128 else code
+
+    def template_alive(self) -> bool:
+        """Whether the template still answers (waits briefly for bubblewrap to finish dying)."""
+        if self.proc is None or self.broken:
+            return False
+        try:
+            self.proc.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            return True
+        return False
+
+    def kill_soon(self, token: int) -> None:
+        """Ask the template to kill a worker without waiting for it: one datagram, thread-safe."""
+        ctl = self.ctl
+        if ctl is not None:
+            with contextlib.suppress(OSError):
+                ctl.send(json.dumps({"op": "kill", "token": token}).encode())
 
     def kill(self, token: int) -> None:
         if self.ctl is None or token in self.finished:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any
 
 from ..sandbox.codec import (
     CallbackRef,
@@ -22,6 +23,7 @@ from ..sandbox.codec import (
     RemoteException,
     encode,
 )
+from ..sandbox.transport import Transport, run_callback
 from ..sandbox.views import ModuleWithheld
 
 
@@ -40,40 +42,25 @@ class ForbiddenCallError(AssertionError):
     """The student's function reached a module its question forbids."""
 
 
-class WorkerLost(Exception):
-    """The worker died, ran out of time or memory during a call; `status` says which."""
-
-    def __init__(self, status: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-_ERROR_CLASSES: dict[str, type[StudentError]] = {}
+@functools.cache
+def _builtin_error_class(builtin: type[Exception]) -> type[StudentError]:
+    """One class per builtin exception type: a bounded set, so it may live as long as the grader."""
+    return type(builtin.__name__, (StudentError, builtin), {"type_name": builtin.__name__})
 
 
 def student_exception(remote: RemoteException) -> StudentError:
-    """Rebuild a student's exception so that `pytest.raises(ValueError)` works across the boundary."""
-    cls = _ERROR_CLASSES.get(remote.type_name)
-    if cls is None:
-        builtin = getattr(builtins, remote.type_name, None)
-        bases: tuple[type, ...] = (StudentError,)
-        if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not Exception:
-            bases = (StudentError, builtin)
-        cls = type(remote.type_name, bases, {"type_name": remote.type_name})
-        _ERROR_CLASSES[remote.type_name] = cls
+    """Rebuild a student's exception so that `pytest.raises(ValueError)` works across the boundary.
+
+    A name of the student's own choosing gets a class of its own that dies with the exception:
+    nothing keyed by a student's text outlives the submission (the codec bounds the name)."""
+    builtin = getattr(builtins, remote.type_name, None)
+    if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not Exception:
+        cls = _builtin_error_class(builtin)
+    else:
+        cls = type(remote.type_name, (StudentError,), {"type_name": remote.type_name})
     exc = cls(remote.message)
     exc.student_traceback = remote.traceback
     return exc
-
-
-class Transport(Protocol):
-    """Carries one request to wherever the student's code runs and returns the encoded reply."""
-
-    def request(self, op: str, args: Encoded, timeout: float | None,
-                serve_callback: CallbackServer) -> tuple[Any, list[bytes]]: ...
-
-
-CallbackServer = Callable[[int, Any, list[bytes]], Encoded]
 
 
 class StudentProxy:
@@ -169,8 +156,10 @@ class StudentProxy:
         return value
 
     def _request(self, op: str, args: dict[str, Any]) -> Any:
-        tree, buffers = self._transport.request(op, self._encode(args), self.call_timeout,
-                                                self._serve_callback)
+        return self._transport.request(op, self._encode(args), self.call_timeout,
+                                       self._serve_callback, self._decode)
+
+    def _decode(self, tree: Any, buffers: list[bytes]) -> Any:
         return self.decoder(buffers).decode(tree)
 
     def _serve_callback(self, ref: int, tree: Any, buffers: list[bytes]) -> Encoded:
@@ -226,15 +215,3 @@ class Handle:
 
     def __repr__(self) -> str:
         return f"<student object #{self._ref}>"
-
-
-def run_callback(callbacks: dict[int, Callable[..., Any]], ref: int, payload: Any) -> Any:
-    """Run a grader-side callback for the student's code; failures become plain exceptions."""
-    fn = callbacks.get(ref)
-    if fn is None or not isinstance(payload, list) or len(payload) != 2:
-        return RemoteException("CallbackError", "unknown callback")
-    args, kwargs = payload
-    try:
-        return fn(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - report to the student's code as data
-        return RemoteException(type(exc).__name__, str(exc)[:2000])

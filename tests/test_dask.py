@@ -1,0 +1,64 @@
+"""grade-all on Dask: a LocalCluster of two worker processes (one thread each), each with its own
+warm sandbox; a worker killed mid-batch costs only its in-flight submission, which Dask reschedules.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from batch_support import collect_files, descendants, gone, results, slow_notebook, wait_for
+from builders import wrong_notebook
+
+from autograder.authoring.solved import notebook_bytes
+from autograder.batch.grade_all import grade_all
+from autograder.gradebook.db import open_gradebook
+
+pytest.importorskip("distributed", reason="the dask extra is not installed")
+
+from autograder.batch.dask_executor import DaskExecutor  # noqa: E402 - needs distributed
+
+
+def _dask_workers() -> list:
+    """This process's Dask worker processes that hold a warm template (bubblewrap) by now."""
+    return [p for p in descendants(os.getpid())
+            if any(c.name() == "bwrap" for c in p.children())]
+
+
+def test_a_local_cluster_grades_and_survives_a_killed_worker(example_course,
+                                                            tmp_path: Path) -> None:
+    sessions = open_gradebook(example_course.workspace)
+    files = {f"s{i}": slow_notebook(example_course, 2, tag=str(i)) for i in range(4)}
+    files["wrong"] = notebook_bytes(wrong_notebook(example_course))
+    collect_files(example_course, sessions, tmp_path / "inbox", files)
+    before = {p.pid for p in descendants(os.getpid())}
+    killed: list = []
+
+    class KillOneWorker:
+        """After the first stored result both workers are busy: kill -9 one of them."""
+
+        def begin(self, total: int, to_grade: int) -> None: ...
+
+        def canary(self, result) -> None: ...
+
+        def finished(self, student: str, result, cached: bool) -> None:
+            if not killed:
+                victim = wait_for(_dask_workers, 60, "a warm Dask worker")[0]
+                victim.send_signal(signal.SIGKILL)
+                killed.append(victim)
+
+    summary = grade_all(example_course, sessions, "squares",
+                        executor=DaskExecutor("local", "bwrap", workers=2),
+                        hooks=KillOneWorker())
+    assert killed and summary.errors == []
+    stored = results(sessions)
+    assert set(stored) == set(files)
+    for student in files:
+        if student != "wrong":
+            assert (stored[student]["status"], stored[student]["score"]) == ("graded", 5.0)
+    assert stored["wrong"]["status"] == "graded" and 0 < stored["wrong"]["score"] < 5
+    cluster = [p for p in descendants(os.getpid()) if p.pid not in before
+               and "resource_tracker" not in " ".join(p.cmdline())]  # multiprocessing's own
+    assert gone(cluster, timeout=30) == []  # the cluster ended with the batch
