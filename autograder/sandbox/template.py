@@ -31,6 +31,7 @@ import sys
 from typing import Any
 
 from . import namespaces as ns
+from .exit_status import INIT_FAILED, pass_on
 from .launch import SHM_BYTES, Bubblewrap, ResourceLimits
 from .numba_cache import seed_private_cache
 
@@ -91,10 +92,9 @@ def _run_init(fds: list[int], request: dict[str, Any]) -> None:
         while True:
             pid, status = os.wait()
             if pid == worker:
-                code = os.waitstatus_to_exitcode(status)
-                os._exit(128 - code if code < 0 else code)
-    except BaseException:  # noqa: BLE001 - never return into the template's loop
-        os._exit(71)
+                os._exit(pass_on(os.waitstatus_to_exitcode(status)))
+    except BaseException:  # never return into the template's loop
+        os._exit(INIT_FAILED)
 
 
 def spawn(ctl: socket.socket, fds: list[int], request: dict[str, Any]) -> int:
@@ -136,40 +136,54 @@ def serve(ctl: socket.socket) -> None:
     while True:
         ready, _, _ = select.select([ctl, wake_read], [], [], 5.0)
         if wake_read in ready:
-            while True:
-                try:
-                    if not os.read(wake_read, 4096):
-                        break
-                except BlockingIOError:
-                    break
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            if pid in tokens:
-                _send(ctl, {"exited": tokens.pop(pid), "code": os.waitstatus_to_exitcode(status)})
+            _drain(wake_read)
+        _reap(ctl, tokens)
         if ctl not in ready:
             continue
         data, fds, _, _ = socket.recv_fds(ctl, 65536, 3)
         if not data:
             return
-        request = json.loads(data)
-        if request.get("op") == "spawn" and len(fds) == 3:
-            pid = spawn(ctl, fds, request)
-            if pid > 0:
-                tokens[pid] = request["token"]
-            _send(ctl, {"spawned": request["token"], "ok": pid > 0})
-        elif request.get("op") == "kill":
-            for pid, token in tokens.items():
-                if token == request.get("token"):
-                    os.kill(pid, signal.SIGKILL)
-        else:
-            for fd in fds:
-                os.close(fd)
+        _answer(ctl, json.loads(data), fds, tokens)
 
+
+def _drain(fd: int) -> None:
+    """Empty the wake-up pipe: its bytes only say that a signal came."""
+    while True:
+        try:
+            if not os.read(fd, 4096):
+                return
+        except BlockingIOError:
+            return
+
+
+def _reap(ctl: socket.socket, tokens: dict[int, Any]) -> None:
+    """Tell the grader about every submission whose init has exited."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid in tokens:
+            _send(ctl, {"exited": tokens.pop(pid), "code": os.waitstatus_to_exitcode(status)})
+
+
+def _answer(ctl: socket.socket, request: dict[str, Any], fds: list[int],
+            tokens: dict[int, Any]) -> None:
+    """One request of the grader: fork a submission, or kill one."""
+    if request.get("op") == "spawn" and len(fds) == 3:
+        pid = spawn(ctl, fds, request)
+        if pid > 0:
+            tokens[pid] = request["token"]
+        _send(ctl, {"spawned": request["token"], "ok": pid > 0})
+    elif request.get("op") == "kill":
+        for pid, token in tokens.items():
+            if token == request.get("token"):
+                os.kill(pid, signal.SIGKILL)
+    else:
+        for fd in fds:
+            os.close(fd)
 
 def main() -> None:
     ctl = socket.socket(fileno=int(os.environ[CONTROL_FD_ENV]))

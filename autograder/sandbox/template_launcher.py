@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .exit_status import worker_code
 from .launch import Bubblewrap, Launcher, ResourceLimits, Spawned
 from .template import CONTROL_FD_ENV, DATA_DIR, PRELOAD_ENV, REBIND_ENV, WARMUP_ENV
 from .transport import SandboxError
@@ -158,7 +159,7 @@ class TemplateLauncher(Launcher):
         if token not in self.finished:
             self._receive(lambda m: m.get("exited") == token, timeout)
         code = self.exits.pop(token, None)
-        return -(code - 128) if code is not None and code > 128 else code
+        return worker_code(code)
 
     def template_alive(self) -> bool:
         """Whether the template still answers (waits briefly for bubblewrap to finish dying)."""
