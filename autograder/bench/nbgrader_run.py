@@ -73,7 +73,7 @@ def warm(venv: Path, modules: list[str], warmup: str) -> float:
 
 
 def _nbgrader(venv: Path, course: NbgraderCourse, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(  # noqa: S603 - our own argv
+    return subprocess.Popen(
         [str(venv.resolve() / "bin" / "nbgrader"), *args], cwd=course.root, env=environment(venv),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -117,7 +117,7 @@ def split_times(start: float, marks: list[float], end: float) -> tuple[float, li
 
 
 def scores(venv: Path, course: NbgraderCourse) -> dict[str, tuple[float, float]]:
-    done = subprocess.run(  # noqa: S603 - our own argv
+    done = subprocess.run(
         [str(venv.resolve() / "bin" / "python"), "-c", SCORES, f"sqlite:///{course.root / 'gradebook.db'}",
          course.assignment_id], cwd=course.root, env=environment(venv), capture_output=True,
         text=True)

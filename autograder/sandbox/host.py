@@ -89,7 +89,7 @@ class Host:
         CURRENT.refused = None
         try:
             value = fn(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001 - SystemExit from student code is data too
+        except BaseException as exc:  # SystemExit from student code is data too
             withheld = explain_failure(exc)
             value = describe_exception(withheld or exc)
         finally:

@@ -168,10 +168,10 @@ class Launcher:
         workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
         argv, env, cwd = self.command(workdir, data, view)
         sandboxed = self.sandboxed
-        proc = subprocess.Popen(  # noqa: S603 - argv is ours
+        proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, cwd=cwd, start_new_session=True, close_fds=True,
-            preexec_fn=lambda: _in_child(limits, sandboxed),  # noqa: PLW1509
+            preexec_fn=lambda: _in_child(limits, sandboxed),
         )
         return PopenWorker(proc, workdir)
 

@@ -87,7 +87,7 @@ class TemplateLauncher(Launcher):
         self.close()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         started = time.monotonic()
-        self.proc = subprocess.Popen(  # noqa: S603 - argv is ours
+        self.proc = subprocess.Popen(
             self._command(data, view, theirs.fileno()), stdin=subprocess.DEVNULL,
             stdout=self.log, stderr=self.log, pass_fds=[theirs.fileno()], start_new_session=True,
             env={})  # bubblewrap's own environment is readable in /proc inside: keep it empty

@@ -37,7 +37,7 @@ def make_shell() -> Any:
     builtins.input = _no_input
     try:  # %matplotlib inline needs a kernel; keep plots off-screen instead
         shell.register_magic_function(lambda line="": None, "line", "matplotlib")
-    except Exception:  # noqa: BLE001 - magics are optional
+    except Exception:  # magics are optional
         pass
     return shell
 
@@ -53,7 +53,7 @@ class Worker:
             enc = encode(value, fallback=self.host.handle_for)
         except (CodecError, RecursionError) as exc:
             enc = encode(RemoteException("EncodingError", f"the value could not be sent back: {exc}"))
-        except Exception as exc:  # noqa: BLE001 - student objects may fail to convert
+        except Exception as exc:  # student objects may fail to convert
             enc = encode(describe_exception(exc, skip_frames=0))
         self.channel.send({"id": request_id, "r": enc.tree}, enc.buffers)
 
@@ -104,7 +104,7 @@ class Worker:
             try:
                 args = self.decoder(buffers).decode(message.get("a"))
                 value = self.handle(message.get("op"), args)
-            except Exception as exc:  # noqa: BLE001 - report, keep serving
+            except Exception as exc:  # report, keep serving
                 value = RemoteException("WorkerError", f"{type(exc).__name__}: {exc}")
             self.reply(request_id, value)
 
@@ -116,7 +116,7 @@ def take_protocol_fds() -> Channel:
     os.dup2(devnull, 0)
     os.close(devnull)
     os.dup2(2, 1)
-    sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+    sys.stdin = open(os.devnull)  # lives as long as the process
     sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
     return Channel(proto_in, proto_out)
 
