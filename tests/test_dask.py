@@ -18,7 +18,7 @@ from autograder.gradebook.db import open_gradebook
 
 pytest.importorskip("distributed", reason="the dask extra is not installed")
 
-from autograder.batch.dask_executor import DaskExecutor  # noqa: E402 - needs distributed
+from autograder.batch.dask_executor import DaskExecutor  # after importorskip: needs distributed
 
 
 def _dask_workers() -> list:
