@@ -314,14 +314,14 @@ class Decoder:
         text = _expect(body, str)
         if len(text) > self.limits.max_int_digits:
             raise CodecError("integer is too large")
-        return int(text)
+        return _number(int, text)
 
     def _float(self, body: Any, _depth: int) -> float:
-        return float(_expect(body, str))
+        return _number(float, _expect(body, str))
 
     def _complex(self, body: Any, _depth: int) -> complex:
         re, im = _expect(body, list, 2)
-        return complex(float(_expect(re, str)), float(_expect(im, str)))
+        return complex(_number(float, _expect(re, str)), _number(float, _expect(im, str)))
 
     def _bytes(self, body: Any, _depth: int) -> bytes:
         return self._buf(body)
@@ -365,7 +365,11 @@ class Decoder:
         data = self._buf(meta.get("buf"))
         if count * dtype.itemsize != len(data):
             raise CodecError("array size does not match its shape")
-        array = np.frombuffer(data, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+        try:
+            array = np.frombuffer(data, dtype=dtype).reshape(shape)
+        except (ValueError, OverflowError) as exc:  # e.g. a dimension of 10**40 with no elements
+            raise CodecError(f"bad array shape: {exc}") from None
+        array = array.astype(dtype.newbyteorder("="))
         if meta.get("scalar") is True:
             if shape != ():
                 raise CodecError("scalar with a shape")
@@ -378,6 +382,14 @@ _BY_TAG: dict[str, Callable[[Decoder, Any, int], Any]] = {
     "$c": Decoder._complex, "$b": Decoder._bytes, "$a": Decoder._array_tag,
     "$e": Decoder._exception, "$h": Decoder._handle, "$cb": Decoder._callback,
 }
+
+
+def _number(kind: Callable[[str], Any], text: str) -> Any:
+    """int or float of a payload's text; text that is not a number is a `CodecError`."""
+    try:
+        return kind(text)
+    except (ValueError, OverflowError):
+        raise CodecError(f"not a number: {text[:40]!r}") from None
 
 
 def _expect(value: Any, kind: type, length: int | None = None) -> Any:
