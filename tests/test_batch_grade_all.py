@@ -58,6 +58,9 @@ def test_grades_everyone_then_reuses_unchanged_work(collected) -> None:
     for student, row in results.items():
         stored = result_path(course.workspace, student, "squares", row.sha256)
         assert json.loads(stored.read_text())["status"] == row.status
+        contract = row.contract()  # named by the grader itself, from the task it was given
+        assert contract.student == student
+        assert contract.submission.startswith(str(course.workspace / "submitted" / student))
     second = grade_all(course, sessions, "squares", sandbox="none", workers=2)
     assert second.graded == 0 and second.reused == 4 and second.canary is None
     assert {s: r.graded_at for s, r in _results(sessions).items()} == {

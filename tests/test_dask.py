@@ -43,7 +43,7 @@ def test_a_local_cluster_grades_and_survives_a_killed_worker(example_course,
 
         def canary(self, result) -> None: ...
 
-        def finished(self, student: str, result, cached: bool) -> None:
+        def finished(self, student: str, result) -> None:
             if not killed:
                 victim = wait_for(_dask_workers, 60, "a warm Dask worker")[0]
                 victim.send_signal(signal.SIGKILL)

@@ -16,7 +16,8 @@ from .bundle import Bundle
 
 @dataclass(frozen=True)
 class Task:
-    """One submission to grade: its file name and bytes, and whose it is."""
+    """One submission to grade: its bytes, where it was collected (named in the result), and
+    whose it is."""
 
     key: int
     student: str | None

@@ -56,11 +56,13 @@ class Hooks:
 
     def canary(self, result: Result | None) -> None: ...
 
-    def finished(self, student: str, result: Result, cached: bool) -> None: ...
+    def finished(self, student: str, result: Result) -> None: ...
 
 
 @dataclass
 class BatchSummary:
+    """What one run of grade-all did: counts by outcome, the canary, and the grader errors."""
+
     total: int = 0
     graded: int = 0
     reused: int = 0
@@ -73,6 +75,8 @@ class BatchSummary:
 
 @dataclass
 class _Job:
+    """A submission the engine has to grade, and how often its grading was tried."""
+
     submission_id: int
     student: str | None
     path: Path
@@ -197,7 +201,7 @@ class _Batch:
     outcomes: queue.Queue[tuple[Task, Outcome]] = field(default_factory=queue.Queue)
 
     def _submit(self, key: int, job: _Job) -> None:
-        task = Task(key, job.student, job.path.name, read_bytes(job.path))
+        task = Task(key, job.student, str(job.path), read_bytes(job.path))
         self.executor.submit(task, lambda t, o: self.outcomes.put((t, o)))
 
     def _next(self) -> tuple[Task, Outcome] | None:
@@ -288,10 +292,9 @@ class _Batch:
             self._finish(job, result)
 
     def _finish(self, job: _Job, result: Result) -> None:
-        result.student, result.submission = job.student, str(job.path)
         _store(self.session, self.repo.workspace, job, result, self.fingerprint)
         self.summary.graded += 1
         self.summary.statuses[result.status] += 1
         if result.status == "grader-error":
             self.summary.errors.append(result)
-        self.hooks.finished(job.student or "", result, cached=False)
+        self.hooks.finished(job.student or "", result)

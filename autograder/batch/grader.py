@@ -15,13 +15,17 @@ from ..grading.results import Result
 from ..notebook import InvalidNotebook
 from ..sandbox.kinds import make_launcher
 from ..sandbox.launch import Launcher
+from ..sandbox.numba_cache import use_trusted_cache
 from ..submission import parse_submission
 from .bundle import unpack
 from .executor import Task
 
 
 class Grader:
+    """One grading process's state: unpacked bundles by hash and one launcher, kept warm."""
+
     def __init__(self, sandbox: str) -> None:
+        use_trusted_cache()  # a trusted process: librosa's compiled code from the machine's cache
         self.sandbox = sandbox
         self.specs: dict[str, GradingSpec] = {}
         self.launcher: Launcher | None = None

@@ -18,6 +18,8 @@ RESUME = "finished results are saved: run the same command again to continue"
 
 
 class StopRequest:
+    """Ctrl-C or SIGTERM during a batch, turned into a request the engine checks between steps."""
+
     def __init__(self) -> None:
         self.signal: str | None = None
         self._previous: dict[int, object] = {}

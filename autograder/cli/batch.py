@@ -120,7 +120,7 @@ class BarHooks(Hooks):
     def canary(self, result: Result | None) -> None:
         self.progress.update(self.task, description="grading")
 
-    def finished(self, student: str, result: Result, cached: bool) -> None:
+    def finished(self, student: str, result: Result) -> None:
         self.counts[result.status] = self.counts.get(result.status, 0) + 1
         text = " · ".join(markup(f"[{STATUS_COLOURS.get(s, 'magenta')}]{{}} {{}}[/]", s, n)
                           for s, n in sorted(self.counts.items()))
