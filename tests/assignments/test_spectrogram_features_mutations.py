@@ -1,9 +1,9 @@
 """Quality proof for spectrogram_features: realistic wrong implementations lose points.
 
-Each mutant replaces one or two notebook functions with a plausible student mistake (one per trap
-of ASSIGNMENTS.md, plus forbidden-module use in several spellings) and is graded by the real
-engine on the question it belongs to. It must be graded, lose points on that question, and (where
-a message should name the mistake) some test's message must contain the expected words.
+Each mutant replaces one or two notebook functions with a plausible student mistake (one per
+classic pitfall of a question, plus forbidden-module use in several spellings) and is graded by
+the real engine on the question it belongs to. It must be graded, lose points on that question,
+and (where a message should name the mistake) some test's message must contain the expected words.
 """
 
 from __future__ import annotations
