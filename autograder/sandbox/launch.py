@@ -36,6 +36,7 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 SANDBOX_ETC = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime",
                "fonts", "mime.types", "ssl", "passwd", "group", "nsswitch.conf")
 WORKER_MODULE = "autograder.sandbox.worker"
+SANDBOXED_ENV = "AUTOGRADER_SANDBOXED"  # set inside bubblewrap: the worker denies System V IPC
 SHM_BYTES = 256 * 1024 * 1024  # a worker's /dev/shm (POSIX shared memory), on top of its /tmp
 
 
@@ -261,7 +262,7 @@ class Bubblewrap(Launcher):
 
     def environment(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         return worker_environment(self.HOME, {"PYTHONPATH": str(Path(_package_root()).parent),
-                                              **(extra or {})})
+                                              SANDBOXED_ENV: "1", **(extra or {})})
 
     def inputs(self, data: Path | None, data_target: str, env: dict[str, str],
                view: WorkerView) -> list[str]:

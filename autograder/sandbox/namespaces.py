@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import platform
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -23,6 +24,10 @@ PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 PR_SET_PDEATHSIG = 1
 _CAP_VERSION_3 = 0x20080522
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+# System V IPC per architecture: (audit arch, syscall numbers of shmget, msgget, semget)
+_SYSV_IPC = {"x86_64": (0xC000003E, (29, 68, 64)), "aarch64": (0xC00000B7, (194, 186, 190))}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -62,6 +67,43 @@ def bind_mount(source: str, target: str) -> None:
 
 def prctl(option: int, value: int) -> None:
     _check(_libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0), f"prctl({option})")
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def deny_sysv_ipc() -> bool:
+    """Refuse (EPERM) the creation of System V shared memory, message queues and semaphores,
+    for this process and all it starts; False where the architecture is not known here.
+
+    Their memory is the kernel's, outside every limit a process has (a segment filled and
+    detached again no longer counts against RLIMIT_AS), and without cgroups nothing else
+    bounds it. POSIX shared memory lives in the worker's own size-capped /dev/shm instead.
+    A syscall of another ABI than the native one (x32, 32-bit) is refused altogether, so the
+    filter cannot be walked around. Needs no_new_privs (set by `drop_capabilities` or here)."""
+    known = _SYSV_IPC.get(platform.machine())
+    if known is None:
+        return False
+    arch, calls = known
+    ld, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, BPF_JMP|JEQ|K, JGE|K, BPF_RET|K
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    last = 5 + len(calls)  # index of the `deny` return
+    program = [(ld, 0, 0, 4), (jeq, 0, last - 2, arch), (ld, 0, 0, 0),
+               (jge, last - 4, 0, 0x40000000)]
+    program += [(jeq, last - 5 - i, 0, nr) for i, nr in enumerate(calls)]
+    program += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+    filters = (_SockFilter * len(program))(*[_SockFilter(*op) for op in program])
+    prog = _SockFprog(len(program), filters)
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0),
+           "prctl(PR_SET_SECCOMP)")
+    return True
 
 
 class _CapHeader(ctypes.Structure):

@@ -16,6 +16,8 @@ from .channel import Channel, ChannelClosed
 from .codec import CodecError, Decoder, RemoteException, encode
 from .display_capture import run_capturing
 from .host import Host, describe_exception
+from .launch import SANDBOXED_ENV
+from .namespaces import deny_sysv_ipc
 from .numba_cache import seed_private_cache
 from .views import install_stand_ins
 
@@ -122,6 +124,8 @@ def take_protocol_fds() -> Channel:
 
 
 def main() -> None:
+    if os.environ.get(SANDBOXED_ENV):
+        deny_sysv_ipc()  # before any student code: see namespaces.deny_sysv_ipc
     channel = take_protocol_fds()
     install_stand_ins()
     seed_private_cache()
