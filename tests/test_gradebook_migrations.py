@@ -11,13 +11,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
+from test_postgres import postgres_url  # noqa: F401 - the fixture: a real server
 
 from autograder.errors import UserError
-from autograder.gradebook.db import MIGRATIONS, migrate, open_gradebook
+from autograder.gradebook.db import BASELINE, MIGRATIONS, migrate, open_gradebook, with_driver
 from autograder.gradebook.grades import compute_grades
 from autograder.gradebook.models import Base, GradeResult, Override, Student, SubmissionRow
 from autograder.gradebook.store import record_result
@@ -161,4 +164,34 @@ def test_a_gradebook_from_a_newer_version_is_one_line(example_course) -> None:
     con.close()
     with pytest.raises(UserError, match=r"cannot be opened: .*'9999'.*newer version of autograder"):
         open_gradebook(example_course.workspace)
+
+
+def test_a_postgresql_gradebook_is_upgraded_too(postgres_url: str, tmp_path: Path) -> None:  # noqa: F811
+    """A deployment's gradebook: the baseline schema with a result and an override, upgraded."""
+    engine = create_engine(with_driver(postgres_url))
+    with engine.begin() as connection:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, BASELINE)
+        connection.execute(text("DROP TABLE alembic_version"))  # as create_all left it
+        for statement in (
+                "INSERT INTO assignments VALUES ('squares', 'Squares', 5.0)",
+                "INSERT INTO students VALUES ('bob', 'Bob', NULL)",
+                "INSERT INTO submissions VALUES (1, 'bob', 'squares', 'b.ipynb', 'b.ipynb', "
+                "'f', '2026-11-29 10:00', 'lms-worksheet', '2026-12-03 10:00', true, '')",
+                "INSERT INTO results VALUES (1, 1, 'squares', 'c', 'f', 'graded', 5.0, 5.0, 1.0, "
+                "'', '{\"submission\": \"b.ipynb\", \"assignment\": \"squares\", "
+                "\"status\": \"graded\", \"score\": 5.0, \"max_score\": 5.0}', "
+                "'2026-12-03 11:00')",
+                "INSERT INTO overrides VALUES (1, 'bob', 'squares', 'square', 1.5, 'why', "
+                "'2026-12-03 12:00')"):
+            connection.execute(text(statement))
+    sessions = open_gradebook(tmp_path, postgres_url)
+    assert _differences(with_driver(postgres_url)) == []
+    with sessions() as session:
+        (row,) = session.scalars(select(GradeResult))
+        assert row.contract().score == 5.0 and row.submission.student_id == "bob"
+        (override,) = session.scalars(select(Override))
+        assert (override.score, override.comment, override.created_by) == (1.5, "why", "")
 
