@@ -42,6 +42,8 @@ def _decode_plain(tree: Any, buffers: list[bytes]) -> Any:
 
 @dataclass
 class CellOutcome:
+    """How one code cell ran."""
+
     index: int
     cell_id: str
     status: str  # ok | error | timeout | memory | crashed | skipped
@@ -50,6 +52,9 @@ class CellOutcome:
 
 @dataclass
 class SubmissionRun:
+    """One submission's notebook running in a worker: its cells in order, a fresh worker that
+    replays them after a crash, and what went wrong where."""
+
     launcher: Launcher
     cells: list[CodeCell]
     limits: CourseLimits

@@ -59,6 +59,8 @@ def identifier(raw: str, fallback: str = "question") -> str:
 
 @dataclass
 class ImportedTest:
+    """One test case translated from the imported format."""
+
     question: str
     name: str
     body: TestBody
@@ -69,6 +71,8 @@ class ImportedTest:
 
 @dataclass
 class ImportedQuestion:
+    """A question of the imported assignment, with its points."""
+
     points: float
     manual: bool = False
     origin: str = ""

@@ -31,6 +31,9 @@ class ChannelTimeout(Exception):
 
 
 class Channel:
+    """Framed messages (a JSON header and raw buffers) over a pair of pipes, every read and
+    write bounded in size and time."""
+
     def __init__(self, read_fd: int, write_fd: int, limits: CodecLimits = DEFAULT_LIMITS,
                  nonblocking: bool = False) -> None:
         self.read_fd = read_fd

@@ -210,6 +210,9 @@ class NoSandbox(Launcher):
 
 
 class Bubblewrap(Launcher):
+    """A fresh bubblewrap sandbox per worker (the cold launcher): read-only system, no network,
+    uid 65534, no capabilities."""
+
     name = "bwrap"
     sandboxed = True
     HOME = "/tmp/home"

@@ -62,6 +62,9 @@ class OutputSink:
 
 
 class WorkerProcess:
+    """The grader's handle on one worker: starts it, talks to it with deadlines, and ends it
+    with everything it started."""
+
     def __init__(self, launcher: Launcher, limits: ResourceLimits, output: OutputSink,
                  data: Path | None = None, view: WorkerView = FULL_VIEW,
                  startup_timeout: float = 180.0) -> None:

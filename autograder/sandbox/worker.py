@@ -45,6 +45,9 @@ def make_shell() -> Any:
 
 
 class Worker:
+    """The untrusted side: runs the notebook's cells in IPython and answers the grader's calls
+    over the channel."""
+
     def __init__(self, channel: Channel, shell: Any) -> None:
         self.channel = channel
         self.shell = shell

@@ -28,6 +28,8 @@ MANIFEST = "assignment.json"
 
 @dataclass(frozen=True)
 class ReleasedAssignment:
+    """A release folder as a student has it: the assignment, its limits and its public tests."""
+
     id: str
     folder: Path
     assignment: Assignment

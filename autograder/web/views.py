@@ -31,6 +31,8 @@ SHOWN_STATUSES = {
 
 @dataclass
 class TestLine:
+    """One test as a student sees it in the web app."""
+
     name: str
     question: str
     status: str
@@ -41,6 +43,8 @@ class TestLine:
 
 @dataclass
 class ManualLine:
+    """A manual question as a student sees it once published."""
+
     question: str
     score: float | None
     max_score: float
@@ -110,6 +114,8 @@ def student_view(session: Session, config: GradingConfig, assignment_id: str,
 
 @dataclass
 class QueueRow:
+    """One answer in a TA's grading queue for a manual question."""
+
     student_id: str
     student_name: str
     submission: SubmissionRow

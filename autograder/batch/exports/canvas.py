@@ -31,6 +31,8 @@ ASSIGNMENT_COLUMN = re.compile(r"^(?P<title>.*\S)\s*\((?P<id>\d+)\)$")
 
 @dataclass
 class CanvasRoster:
+    """Canvas's gradebook export: its students and assignment columns, to write back into."""
+
     path: Path
     students: list[dict[str, str]]  # the identity cells of each student line
     assignments: dict[str, str]  # title -> the export's column header "<title> (<id>)"
@@ -38,6 +40,8 @@ class CanvasRoster:
 
 @dataclass
 class CanvasExport:
+    """The file written for Canvas's import, and what the TA should know about it."""
+
     path: Path
     written: int = 0
     notes: list[str] = field(default_factory=list)

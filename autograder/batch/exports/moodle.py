@@ -45,6 +45,8 @@ FEEDBACK_PAGE = "feedback.html"
 
 @dataclass
 class MoodleExport:
+    """The file written for Moodle's import, and what the TA should know about it."""
+
     path: Path
     written: int = 0
     notes: list[str] = field(default_factory=list)
