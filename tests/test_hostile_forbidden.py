@@ -1,4 +1,4 @@
-"""Forbidden modules are enforced where the student cannot reach them (issue 12, item 1).
+"""Forbidden modules are enforced where the student cannot reach them.
 
 The example assignment with `square` (2 points) forbidding scipy and torch and `total` (3 points)
 allowing everything, graded in both sandboxes. Each attack computes `square` with torch or scipy
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import EXAMPLE
-from test_hostile import launcher, notebook, sandbox_processes  # noqa: F401 - fixtures
+from test_hostile import _in_tree, launcher, notebook, sandbox_processes  # noqa: F401 - fixture
 
 from autograder.course import CourseRepo
 from autograder.grading.grade import GradingSpec, grade_submission
@@ -98,20 +98,9 @@ def grade(forbidden_course: CourseRepo, launcher):  # noqa: F811 - the imported 
                                 launcher)
 
     yield run
-    templates = set(launcher.processes())
-    leftover = set(sandbox_processes()) - before
-    assert all(_under(p, templates) for p in leftover), f"left behind: {sorted(leftover)}"
-
-
-def _under(pid: int, roots: set[int]) -> bool:
-    for _ in range(4):
-        if pid in roots:
-            return True
-        try:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (FileNotFoundError, ValueError):
-            return False
-    return False
+    leftover = {p for p in set(sandbox_processes()) - before
+                if not any(_in_tree(p, template) for template in launcher.processes())}
+    assert not leftover, f"sandbox processes left behind: {sorted(leftover)}"
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
