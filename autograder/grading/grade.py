@@ -73,8 +73,7 @@ def grade_submission(spec: GradingSpec, submission: Submission, launcher: Launch
             "assignment": spec.assignment_id, "max_score": spec.assignment.autograded_max_score,
             "sha256": submission.sha256}
     try:
-        nb = parse_notebook(submission.notebook, submission.path.name,
-                            int(spec.limits.notebook_mb * 1024 * 1024))
+        nb = parse_notebook(submission.notebook, submission.path.name, spec.limits.notebook_bytes)
         _check_assignment(nb, spec, submission)
     except InvalidNotebook as exc:
         return Result(**base, status="invalid", message=str(exc))
