@@ -85,9 +85,11 @@ class GradingQueue:
                     self.waiting.discard((assignment_id, student_id))
 
     def _grade(self, assignment_id: str, student_id: str) -> None:
-        """Run the batch for one student; while a TA's grade-all holds the workspace, wait."""
+        """Run the batch for one student; while a TA's grade-all holds the workspace, wait; a
+        batch that crashed (not a refusal, exit 2) is tried once more: never the student's fault."""
         env = {**os.environ, "AUTOGRADER_ROOT": str(self.root)}
         deadline = time.monotonic() + self.timeout
+        crashes = 0
         while True:
             try:
                 done = subprocess.run(self.command(assignment_id, student_id), cwd=self.root,
@@ -97,10 +99,14 @@ class GradingQueue:
                 log.error("grading %s/%s took over %.0f s; left ungraded", assignment_id,
                           student_id, self.timeout)
                 return
-            if BUSY not in done.stderr or time.monotonic() + BUSY_WAIT > deadline:
+            crashed = done.returncode not in (0, 2)
+            if time.monotonic() + BUSY_WAIT > deadline or not (
+                    BUSY in done.stderr or (crashed and crashes == 0)):
                 break
+            crashes += crashed
             time.sleep(BUSY_WAIT)
         if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+            said = (done.stderr.strip() or done.stdout.strip()).splitlines()
+            last = said[-1] if said else "(no message)"
             log.error("grading %s/%s failed (exit %d): %s", assignment_id, student_id,
                       done.returncode, last)
