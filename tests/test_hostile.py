@@ -6,10 +6,14 @@ points) in the real bubblewrap sandbox, with short limits so that timeouts come 
 
 from __future__ import annotations
 
+import _thread
+import contextlib
 import os
 import resource
+import signal
 import socket
 import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -21,7 +25,7 @@ from autograder.grading.grade import GradingSpec, grade_submission
 from autograder.grading.results import Result
 from autograder.grading.run import SubmissionRun
 from autograder.notebook import CodeCell
-from autograder.sandbox.launch import make_launcher
+from autograder.sandbox.kinds import make_launcher
 from autograder.submission import Submission
 from autograder.testing.student import StudentProxy
 
@@ -419,4 +423,429 @@ def test_submissions_forked_from_one_template_cannot_reach_each_other(hostile_co
     finally:
         victim.close()
         attacker.close()
+        launcher.close()
+
+
+# -- nothing crosses between submissions ----------------------------------------------------------
+
+IPC_KEY = 0x5EED1
+MARK = "xsub-mark"
+LIBC = "import ctypes, os, socket\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+WALK = ("def walk():\n"
+        "    for root, dirs, files in os.walk('/'):\n"
+        "        if root == '/':\n"
+        "            dirs[:] = [d for d in dirs if d not in ('proc', 'sys')]\n"
+        "        yield root, files\n")
+LEAVE_TRACES = LIBC + WALK + (
+    f"MARK, KEY = {MARK!r}, {IPC_KEY}\n"
+    "WRITABLE = []\n"
+    "for root, _ in walk():\n"
+    "    try:\n"
+    "        with open(os.path.join(root, MARK), 'w') as f:\n"
+    "            f.write(MARK)\n"
+    "        WRITABLE.append(root)\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "shm = libc.shmget(KEY, 1 << 20, 0o1666)\n"
+    "if shm >= 0:\n"
+    "    libc.shmat.restype = ctypes.c_void_p\n"
+    "    ctypes.memmove(libc.shmat(shm, None, 0), MARK.encode(), len(MARK))\n"
+    "CREATED = {'sysv shm': shm >= 0, 'sysv msg': libc.msgget(KEY, 0o1666) >= 0,\n"
+    "           'sysv sem': libc.semget(KEY, 1, 0o1666) >= 0,\n"
+    "           'mqueue': libc.mq_open(b'/' + MARK.encode(), os.O_CREAT | os.O_RDWR, 0o666,\n"
+    "                                  None) >= 0}\n"
+    "LISTENING = []\n"
+    "for address in ('\\0' + MARK, '/tmp/' + MARK + '.sock', '/dev/shm/' + MARK + '.sock'):\n"
+    "    s = socket.socket(socket.AF_UNIX)\n"
+    "    try:\n"
+    "        s.bind(address); s.listen(); LISTENING.append(s)\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "try:\n"
+    "    tcp = socket.socket(); tcp.bind(('127.0.0.1', 47123)); tcp.listen(); LISTENING.append(tcp)\n"
+    "except OSError:\n"
+    "    pass\n"
+    "LISTENING_COUNT = len(LISTENING)\n")
+LOOK_FOR_TRACES = LIBC + WALK + (
+    f"MARK, KEY = {MARK!r}, {IPC_KEY}\n"
+    "FOUND = [os.path.join(root, f) for root, files in walk() for f in files if MARK in f]\n"
+    "for name, ok in (('sysv shm', libc.shmget(KEY, 0, 0)), ('sysv msg', libc.msgget(KEY, 0)),\n"
+    "                 ('sysv sem', libc.semget(KEY, 0, 0)),\n"
+    "                 ('mqueue', libc.mq_open(b'/' + MARK.encode(), os.O_RDONLY, 0, None))):\n"
+    "    if ok >= 0:\n"
+    "        FOUND.append(name)\n"
+    "for address in ('\\0' + MARK, '/tmp/' + MARK + '.sock', '/dev/shm/' + MARK + '.sock'):\n"
+    "    s = socket.socket(socket.AF_UNIX)\n"
+    "    try:\n"
+    "        s.connect(address); FOUND.append(address)\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "try:\n"
+    "    socket.create_connection(('127.0.0.1', 47123), timeout=1); FOUND.append('tcp')\n"
+    "except OSError:\n"
+    "    pass\n"
+    "if MARK in open('/proc/net/unix').read():\n"
+    "    FOUND.append('/proc/net/unix')\n")
+
+
+def live_run(launcher, spec: GradingSpec, source: str) -> tuple[SubmissionRun, StudentProxy]:
+    """A submission whose one cell has run and whose worker stays alive for questions."""
+    run = SubmissionRun(launcher, [CodeCell(0, "c", source)], spec.limits)
+    outcome = run.run_cells()
+    assert outcome[0].status == "ok", outcome
+    return run, StudentProxy(run)
+
+
+def test_nothing_crosses_between_submissions_concurrent_or_later(hostile_course, launcher):
+    """A leaves traces everywhere it can write and in every IPC channel; B (alive at the same
+    time, two workers at once) and C (graded after A ended) find none of them."""
+    spec = GradingSpec.from_repo(hostile_course, "squares")
+    writer, seen_by_writer = live_run(launcher, spec, LEAVE_TRACES)
+    try:
+        writable = seen_by_writer.get("WRITABLE")
+        # the only writable places are the submission's own tmpfs mounts
+        assert writable and all(p.startswith(("/tmp", "/dev/shm")) for p in writable), writable
+        created = seen_by_writer.get("CREATED")
+        assert created.pop("mqueue"), created  # in the submission's own IPC namespace
+        assert not any(created.values()), created  # System V IPC is refused outright
+        assert seen_by_writer.get("LISTENING_COUNT") >= 3  # abstract and path sockets listen
+        concurrent, seen_by_concurrent = live_run(launcher, spec, LOOK_FOR_TRACES)
+        try:
+            assert seen_by_concurrent.get("FOUND") == []
+        finally:
+            concurrent.close()
+    finally:
+        writer.close()
+    later, seen_later = live_run(launcher, spec, LOOK_FOR_TRACES)
+    try:
+        assert seen_later.get("FOUND") == []
+    finally:
+        later.close()
+
+
+def test_shared_memory_is_bounded_and_dies_with_the_submission(hostile_course, launcher):
+    """/dev/shm is the submission's own small tmpfs: filling it stops at its size, and the next
+    submission finds it empty. (System V segments, whose memory no process limit counts once
+    detached, cannot be created at all: see the test above.)"""
+    from autograder.sandbox.launch import SHM_BYTES
+
+    spec = GradingSpec.from_repo(hostile_course, "squares")
+    filler, seen = live_run(launcher, spec, (
+        "import os\nWROTE = 0\nchunk = b'x' * (1 << 24)\n"
+        "try:\n"
+        "    while WROTE < (1 << 30):  # files of 64 MiB: under the worker's file size limit\n"
+        "        with open(f'/dev/shm/filler{WROTE}', 'wb') as f:\n"
+        "            for _ in range(4):\n"
+        "                f.write(chunk); f.flush(); WROTE += len(chunk)\n"
+        "except OSError:\n"
+        "    pass\n"))
+    try:
+        assert 0 < seen.get("WROTE") <= SHM_BYTES
+    finally:
+        filler.close()
+    after, seen_after = live_run(launcher, spec, "import os\nLEFT = os.listdir('/dev/shm')")
+    try:
+        assert seen_after.get("LEFT") == []
+    finally:
+        after.close()
+
+
+# -- a grader that cannot be stalled or exhausted -------------------------------------------------
+
+def grade_within(grade, seconds: float, *cells: str, data: bytes | None = None) -> Result:
+    """Grade in a thread: a grader stalled forever fails the test instead of hanging the suite."""
+    results: list[Result] = []
+    thread = threading.Thread(target=lambda: results.append(grade(*cells, data=data)),
+                              daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert results, f"grading did not end within {seconds} s"
+    return results[0]
+
+
+WORKER = ("import gc, os, struct\n"  # the running worker's class (the module is __main__ when cold)
+          "W = type(next(o for o in gc.get_objects() if type(o).__name__ == 'Worker'))\n")
+
+
+def test_a_worker_that_stops_reading_cannot_stall_the_grader(grade):
+    """The worker never reads again; the next cell is larger than the pipe's buffer."""
+    stop_reading = ("import sys, time\n"
+                    "sys.modules['autograder.sandbox.channel'].Channel.recv = "
+                    "lambda *a, **k: time.sleep(10**6)\n")
+    big_cell = "x = 1\n" + "# padding\n" * 100_000
+    r = grade_within(grade, 300, SQUARE, stop_reading, big_cell, TOTAL)
+    assert r.status == "timeout"
+    assert r.cells[2].status == "timeout"
+
+
+def test_watchdog_ends_a_request_whatever_its_own_deadline(hostile_course, launcher):
+    """At submission_timeout + margin the watchdog stops the worker, even under a request that
+    was given far more time than the submission has."""
+    from autograder.grading.run import _decode_plain
+    from autograder.sandbox.codec import encode
+    from autograder.sandbox.transport import WorkerLost
+
+    spec = GradingSpec.from_repo(hostile_course, "squares")
+    limits = spec.limits.model_copy(update={"submission_timeout": 2})
+    run = SubmissionRun(launcher, [CodeCell(0, "c", "x = 1")], limits)
+    try:
+        run.run_cells()
+        assert run.worker is not None
+        with pytest.raises(WorkerLost) as lost:
+            run.worker.request("run_cell", encode({"source": "import time\ntime.sleep(600)"}),
+                               600, None, _decode_plain)
+        assert lost.value.status == "timeout"
+        assert run.expired
+    finally:
+        run.close()
+
+
+def test_colliding_dict_keys_cannot_make_decoding_quadratic(grade):
+    """A reply of 200k int keys that all hash alike (cheap to send as pairs, hours to build as a
+    dict): the grader's decoder refuses it after a bounded number of such keys."""
+    colliding = (WORKER + "def reply(self, request_id, value):\n"
+                 "    pairs = [[k * (2**61 - 1), 0] for k in range(200_000)]\n"
+                 "    self.channel.send({'id': request_id, 'r': {'$d': pairs}})\n"
+                 "W.reply = reply\n")
+    r = grade_within(grade, 300, SQUARE, colliding, TOTAL)
+    assert r.status == "crashed"  # the reply broke the rules: the submission's doing
+    assert [c.status for c in r.cells] == ["ok", "crashed", "ok"]
+    assert r.score == 5.0
+
+
+def test_huge_exception_type_names_are_refused(grade):
+    """Type names are the student's text: bounded, never kept by the grader."""
+    huge_name = (WORKER + "def reply(self, request_id, value):\n"
+                 "    self.channel.send({'id': request_id, 'r': {'$e': ['E' * 10**6, 'm', '']}})\n"
+                 "W.reply = reply\n")
+    r = grade_within(grade, 300, SQUARE, TOTAL, huge_name)
+    assert r.status == "crashed"
+    assert r.score == 5.0
+
+
+# -- the student cannot choose grader-error -------------------------------------------------------
+
+MALFORMED = (WORKER + "def reply(self, request_id, value):\n"
+             "    self.channel.send({'id': request_id, 'r': {'$nonsense': 1}})\n"
+             "W.reply = reply\n")
+OVER_DEEP = (WORKER + "def reply(self, request_id, value):\n"
+             "    body = (b'{\"m\": {\"id\": %d, \"r\": ' % request_id + b'[' * 100000\n"
+             "            + b']' * 100000 + b'}, \"b\": []}')\n"
+             "    os.write(self.channel.write_fd, struct.pack('>I', len(body)) + body)\n"
+             "W.reply = reply\n")
+
+
+@pytest.mark.parametrize("breaker", [MALFORMED, OVER_DEEP], ids=["malformed", "over-deep"])
+def test_a_broken_reply_is_crashed_with_points_kept(grade, breaker):
+    r = grade_within(grade, 300, SQUARE, breaker, TOTAL)
+    assert r.status == "crashed"
+    assert [c.status for c in r.cells] == ["ok", "crashed", "ok"]
+    assert r.score == 5.0
+
+
+def test_a_nested_request_from_a_callback_is_crashed(hostile_course, launcher, tmp_path):
+    """The student's code hands a test's callback one of its own objects; looking at it from the
+    callback would ask the worker a question while it waits for the callback's answer."""
+    import dataclasses
+
+    (tmp_path / "test_callback.py").write_text(
+        "from autograder.testing import question\n\n"
+        "pytestmark = question('total')\n\n\n"
+        "def test_callback(student):\n"
+        "    assert student.apply(lambda v: v.value + 1) == 2\n")
+    spec = GradingSpec.from_repo(hostile_course, "squares")
+    spec = dataclasses.replace(spec, test_dirs=(*spec.test_dirs, tmp_path))
+    apply = ("class Box:\n    value = 1\n"
+             "def apply(f):\n    return f(Box())\n")
+    r = grade_submission(spec, Submission(Path("nested.ipynb"), notebook(SQUARE, TOTAL, apply)),
+                         launcher)
+    assert r.status == "crashed"
+    assert q(r, "square") == 2.0
+    crashed = [t for t in r.tests if t.name.endswith("test_callback")]
+    assert crashed and crashed[0].status == "error"
+
+
+def test_a_notebook_nested_100k_levels_is_invalid_in_one_line(grade):
+    r = grade(data=b"[" * 100_000 + b"]" * 100_000)
+    assert r.status == "invalid"
+    assert "nested too deeply" in r.message and "\n" not in r.message
+
+
+RSS_PROBE = '''
+import sys
+from pathlib import Path
+import nbformat
+from autograder.course import CourseRepo
+from autograder.grading.grade import GradingSpec, grade_submission
+from autograder.sandbox.kinds import make_launcher
+from autograder.submission import Submission
+
+def rss(field):
+    return next(int(l.split()[1]) // 1024 for l in open("/proc/self/status") if l.startswith(field))
+
+root, n, cells = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+repo = CourseRepo(root, workspace=root / "workspace")
+spec = GradingSpec.from_repo(repo, "squares")
+spec = type(spec)(**{**spec.__dict__, "questions": frozenset({"total"}),
+                     "limits": spec.limits.model_copy(update={"max_restarts": 0})})
+launcher = make_launcher("bwrap")
+marks = []
+for i in range(n):
+    source = cells[i % len(cells)].replace("NUMBER", str(i))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    r = grade_submission(spec, Submission(Path(f"h{i}.ipynb"), nbformat.writes(nb).encode()),
+                         launcher)
+    assert r.status != "grader-error", r.message
+    if i + 1 in (n // 10, n):
+        marks.append(rss("VmRSS:"))
+launcher.close()
+print(marks[0], marks[1], rss("VmHWM:"))
+'''
+HOSTILE_KINDS = [
+    # a distinct exception type name of 4 MB in every reply to a call
+    WORKER + "handle, reply = W.handle, W.reply\n"
+    "def on_handle(self, op, a):\n    self.op = op\n    return handle(self, op, a)\n"
+    "def on_reply(self, request_id, value):\n"
+    "    if getattr(self, 'op', None) == 'call':\n"
+    "        name = 'ENUMBER' + 'x' * (4 << 20)\n"
+    "        self.channel.send({'id': request_id, 'r': {'$e': [name, 'm', '']}})\n"
+    "    else:\n        reply(self, request_id, value)\n"
+    "W.handle, W.reply = on_handle, on_reply\n",
+    # 10 MB of output
+    "import os\nfor _ in range(40):\n    os.write(1, b'y' * 2**18)\n",
+    # 50 MB replies to every call
+    "import numpy as np\ndef total(x):\n    return np.ones(50 * 2**20 // 8)\n",
+]
+PEAK_RSS_MB = 640  # one 50 MB reply decoded, and a grader with pytest and NumPy loaded
+GROWTH_MB = 64
+
+
+def test_grader_memory_is_bounded_across_200_hostile_submissions(hostile_course):
+    """One grader process, real workers forked from the warm template: what a submission sends
+    (huge type names, floods, large replies) is gone when it ends."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", RSS_PROBE, str(hostile_course.root), "200",
+                           *HOSTILE_KINDS], capture_output=True, text=True, timeout=3600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    after_20, after_200, peak = (int(x) for x in done.stdout.split())
+    assert peak < PEAK_RSS_MB, (after_20, after_200, peak)
+    assert after_200 - after_20 < GROWTH_MB, (after_20, after_200, peak)
+
+
+# -- self-check cannot hang a notebook ------------------------------------------------------------
+
+class _Hung(Exception):
+    """Raised into the main thread by the guard below when a self-check would hang the suite."""
+
+
+@contextlib.contextmanager
+def main_thread_guard(seconds: float):
+    """Interrupt the main thread every few seconds once `seconds` have passed (old code hangs)."""
+    done = threading.Event()
+
+    def on_signal(*_: object) -> None:
+        raise _Hung
+
+    previous = signal.signal(signal.SIGUSR1, on_signal)
+
+    def guard() -> None:
+        if done.wait(seconds):
+            return
+        while not done.wait(2):
+            _thread.interrupt_main(signal.SIGUSR1)
+
+    thread = threading.Thread(target=guard, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        signal.signal(signal.SIGUSR1, previous)
+
+
+def test_self_check_stops_at_the_first_call_that_runs_out_of_time(hostile_course, monkeypatch):
+    """check_all() in the notebook: an endless `square` ends after the course's call_timeout
+    (6 s here) with a clear message, and the self-check stops there."""
+    from autograder.authoring.release import release
+    from autograder.student.selfcheck import enable_checks
+
+    folder = release(hostile_course, "squares")
+    namespace: dict = {}
+    exec("import numpy as np\ndef square(x):\n    while True:\n        pass\n" + TOTAL, namespace)
+    monkeypatch.chdir(folder)
+    _, check_all = enable_checks("squares", namespace=namespace)
+    with main_thread_guard(120):
+        report = check_all()
+    timed_out = [t for t in report.tests if t.message.startswith("your code did not finish within 6 s")]
+    assert len(timed_out) == 1 and timed_out[0].question == "square", report.tests
+    rest = [t for t in report.tests if t not in timed_out]
+    assert rest and all(t.message.startswith("not run: self-check stopped") for t in rest)
+
+
+# -- a dead template is the grader's failure ------------------------------------------------------
+
+def _template_pid() -> int:
+    """The warm template's Python process under this test process (not its forks, not bwrap)."""
+    def cmdline(pid: int) -> str:
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def parent(pid: int) -> int:
+        try:
+            return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def ours(pid: int) -> bool:
+        while pid > 1:
+            if pid == os.getpid():
+                return True
+            pid = parent(pid)
+        return False
+
+    pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()]
+    found = [pid for pid in pids if "autograder.sandbox.template" in cmdline(pid)
+             and "autograder.sandbox.template" not in cmdline(parent(pid)) and ours(pid)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _has_worker(template: int) -> bool:
+    """Whether the template has a forked submission running (its child processes)."""
+    children = Path(f"/proc/{template}/task/{template}/children")
+    return bool(children.exists() and children.read_text().split())
+
+
+def test_a_killed_template_is_a_grader_error_and_the_batch_goes_on(hostile_course):
+    """kill -9 of the warm template (as the OOM killer would) while a correct notebook runs:
+    `grader-error` naming the template, never `crashed`; the next submission is graded."""
+    spec = GradingSpec.from_repo(hostile_course, "squares")
+    launcher = make_launcher("bwrap")
+
+    def grade_now(*cells: str) -> Result:
+        return grade_submission(spec, Submission(Path("ok.ipynb"), notebook(*cells)), launcher)
+
+    try:
+        assert grade_now(SQUARE, TOTAL).score == 5.0  # the template is warm
+        template = _template_pid()
+        results: list[Result] = []
+        slow = "import time\ntime.sleep(4)"
+        thread = threading.Thread(target=lambda: results.append(grade_now(SQUARE, slow, TOTAL)))
+        thread.start()
+        while thread.is_alive() and not _has_worker(template):
+            time.sleep(0.05)
+        time.sleep(1)  # into the slow cell
+        os.kill(template, signal.SIGKILL)
+        thread.join()
+        killed = results[0]
+        assert killed.status == "grader-error", killed
+        assert "template died" in killed.message
+        after = grade_now(SQUARE, TOTAL)  # the launcher starts a fresh template
+        assert (after.status, after.score) == ("graded", 5.0)
+    finally:
         launcher.close()
