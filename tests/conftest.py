@@ -39,6 +39,17 @@ def example_course(tmp_path: Path) -> CourseRepo:
     return CourseRepo(target, workspace=tmp_path / "workspace")
 
 
+@pytest.fixture
+def in_course(example_course: CourseRepo, monkeypatch: pytest.MonkeyPatch) -> CourseRepo:
+    """A TA's shell in the example course: its folder as the working directory, its workspace,
+    and no other course or database leaking in from the environment."""
+    monkeypatch.chdir(example_course.root)
+    monkeypatch.setenv("AUTOGRADER_WORKSPACE", str(example_course.workspace))
+    monkeypatch.delenv("AUTOGRADER_ROOT", raising=False)
+    monkeypatch.delenv("AUTOGRADER_DB", raising=False)
+    return example_course
+
+
 def runs_something(node: ast.stmt) -> bool:
     """An expression statement, or an assignment whose value calls something (demo training)."""
     if isinstance(node, ast.Expr):

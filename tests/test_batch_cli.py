@@ -14,11 +14,7 @@ from autograder.cli.main import app, run
 
 
 @pytest.fixture
-def cli(example_course, tmp_path: Path, monkeypatch):
-    monkeypatch.chdir(example_course.root)
-    monkeypatch.setenv("AUTOGRADER_WORKSPACE", str(example_course.workspace))
-    monkeypatch.delenv("AUTOGRADER_ROOT", raising=False)
-    monkeypatch.delenv("AUTOGRADER_DB", raising=False)
+def cli(in_course):
     runner = CliRunner()
 
     def invoke(*args: str) -> str:
@@ -26,7 +22,7 @@ def cli(example_course, tmp_path: Path, monkeypatch):
         assert result.exit_code == 0, (result.output, result.exception)
         return result.output
 
-    return example_course, invoke
+    return in_course, invoke
 
 
 def test_ta_workflow(cli, tmp_path: Path) -> None:

@@ -105,11 +105,8 @@ def test_an_override_for_a_student_without_a_submission_is_refused(example_cours
             set_override(session, example_course.config, "squares", "s9", "square", 1, "why")
 
 
-def test_the_cli_refuses_it_in_one_line(example_course, monkeypatch, capsys):
-    monkeypatch.chdir(example_course.root)
-    monkeypatch.setenv("AUTOGRADER_WORKSPACE", str(example_course.workspace))
-    monkeypatch.delenv("AUTOGRADER_ROOT", raising=False)
-    monkeypatch.delenv("AUTOGRADER_DB", raising=False)
+def test_the_cli_refuses_it_in_one_line(in_course, monkeypatch, capsys):
+    example_course = in_course
     with open_gradebook(example_course.workspace)() as session:
         upsert_student(session, "s9", "Sam")
         session.commit()

@@ -73,11 +73,7 @@ def _table(cell: str) -> Table:
 
 
 @pytest.fixture
-def cli(example_course, monkeypatch):
-    monkeypatch.chdir(example_course.root)
-    monkeypatch.setenv("AUTOGRADER_WORKSPACE", str(example_course.workspace))
-    monkeypatch.delenv("AUTOGRADER_ROOT", raising=False)
-    monkeypatch.delenv("AUTOGRADER_DB", raising=False)
+def cli(in_course):
     runner = CliRunner()
 
     def invoke(*args: str) -> str:
@@ -85,7 +81,7 @@ def cli(example_course, monkeypatch):
         assert result.exit_code in (0, 1), (result.output, result.exception)
         return result.output
 
-    return example_course, invoke
+    return in_course, invoke
 
 
 def test_commands_print_student_text_as_text(cli, tmp_path: Path) -> None:
