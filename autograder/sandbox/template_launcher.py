@@ -29,6 +29,8 @@ KEEP_DIR = "/opt/autograder/keep"
 
 
 class TemplateWorker(Spawned):
+    """A worker forked by the template: its pipes, and its end as the template reports it."""
+
     def __init__(self, launcher: TemplateLauncher, token: int, fds: tuple[int, int, int]) -> None:
         super().__init__(*fds)
         self.launcher = launcher
@@ -53,6 +55,8 @@ class TemplateWorker(Spawned):
         return f"the warm sandbox template died under the worker: {self.launcher.log_tail()}"
 
 class TemplateLauncher(Launcher):
+    """One warm template in bubblewrap (template.py), asked over a socket to fork each worker."""
+
     name = "bwrap"
     sandboxed = True
 
