@@ -146,3 +146,19 @@ def test_a_passing_dependency_is_not_blamed():
              visible("test_stft", "failed", ["stft"], ["hann_window"]),
              visible("test_mel", "failed", ["melspectrogram"], ["stft"])]
     assert [c.advice for c in root_causes(tests)] == ["Fix stft first: melspectrogram uses it."]
+
+
+OUTPUT_LENGTH_WITHOUT_PLUS_ONE = '''
+def conv_output_length(L, kernel_size, stride=1, padding=0, dilation=1):
+    return int((L + 2 * padding - dilation * (kernel_size - 1) - 1) // stride)
+'''
+
+
+def test_convolutions_trace_a_wrong_output_length_to_its_users(course, grade_variant):
+    result = grade_variant("convolutions", {"conv_output_length": OUTPUT_LENGTH_WITHOUT_PLUS_ONE},
+                           questions={"conv1d", "conv2d"})
+    view = feedback_view(course.config, grade_of(course.config, result))
+    first = view.causes[0]
+    assert first.function == "conv_output_length"
+    assert {"conv1d", "convolve1d", "conv2d", "max_pool2d"} <= set(first.dependents)
+    assert first.advice.startswith("Fix conv_output_length first: conv1d, ")

@@ -35,7 +35,8 @@ def pack_command(
 
     Example: autograder pack gradient_descent -o dist
     """
-    target = pack(repo(), assignment, output)
+    with console.status(f"building the package's wheel and zipping release/{assignment} ..."):
+        target = pack(repo(), assignment, output)
     console.print(f"wrote {target}: students upload it to Colab and follow SELF_CHECK.md inside")
 
 
