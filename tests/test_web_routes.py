@@ -342,3 +342,17 @@ def test_another_assignments_notebook_is_refused(web: WebCourse) -> None:
     answer = _upload(_client(web, "ada"), json.dumps(nb).encode())
     assert answer.status_code == 400 and "notebook of &#39;convolutions&#39;" in answer.text
     assert web.grading.queued == []
+
+
+def test_a_body_without_a_declared_length_is_cut_at_the_limit(web: WebCourse) -> None:
+    client = _client(web, "ada")
+    limit = int(web.repo.config.limits.notebook_mb * 2**20)
+
+    def chunks():  # no Content-Length: the server must count what arrives
+        for _ in range(limit // 2**16 + 64):
+            yield b"x" * 2**16
+
+    answer = client.post("/assignments/squares/upload", content=chunks(),
+                         headers={"content-type": "multipart/form-data; boundary=b"})
+    assert answer.status_code == 413
+    assert web.grading.queued == []
