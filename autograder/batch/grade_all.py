@@ -88,21 +88,27 @@ def result_path(workspace: Path, student: str, assignment_id: str, sha256: str) 
     return workspace / "autograded" / student / assignment_id / f"{sha256}.json"
 
 
-def _store(session: Session, workspace: Path, job: _Job, result: Result, fingerprint: str) -> None:
-    """Record the result in the gradebook (the record), then export it to autograded/."""
-    assert job.student is not None
+def _store(session: Session, workspace: Path, done: list[tuple[_Job, Result]],
+           fingerprint: str) -> None:
+    """Record results in the gradebook (the record) in one commit, then export each to
+    autograded/. Results that arrive together are stored together: one commit per result would
+    cost the coordinator more than the results themselves."""
+    rows = []
     try:
-        row = record_result(session, session.get(SubmissionRow, job.submission_id), result,
-                            fingerprint)
+        for job, result in done:
+            rows.append((job, record_result(session, session.get(SubmissionRow, job.submission_id),
+                                            result, fingerprint)))
         session.commit()
     except OperationalError as exc:
         session.rollback()
         if "full" in str(exc.orig):  # SQLite: "database or disk is full"
             raise disk_full(session.get_bind().url.database or "the gradebook") from None
         raise
-    write_atomically(result_path(workspace, job.student, result.assignment,
-                                 result.sha256 or job.sha256),
-                     row.contract().model_dump_json(indent=2))
+    for job, row in rows:
+        assert job.student is not None
+        write_atomically(result_path(workspace, job.student, row.assignment_id,
+                                     row.sha256 or job.sha256),
+                         row.contract().model_dump_json(indent=2))
 
 
 def canary_ok(result: Result) -> bool:
@@ -141,10 +147,10 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
             sha = row.notebook_sha256 or _notebook_sha(path)
             if sha is None:  # not even a zip that opens: collect's reason is its note
                 job = _Job(row.id, sid, path, row.file_sha256)
-                _store(session, workspace, job, Result(
+                _store(session, workspace, [(job, Result(
                     submission=str(path), student=sid, assignment=assignment_id,
                     status="invalid", max_score=spec.assignment.max_score,
-                    message=row.note or f"{path}: not a readable submission"), fingerprint)
+                    message=row.note or f"{path}: not a readable submission"))], fingerprint)
                 summary.statuses["invalid"] += 1
                 continue
             job = _Job(row.id, sid, path, sha)
@@ -162,7 +168,7 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
                                                                  fingerprint)
             if reuse is not None:  # another submission's result: it becomes this one's
                 reuse = reuse.model_copy(update={"student": sid, "submission": str(path)})
-                _store(session, workspace, job, reuse, fingerprint)
+                _store(session, workspace, [(job, reuse)], fingerprint)
                 summary.statuses[reuse.status] += 1
                 summary.reused += 1
                 continue
@@ -274,27 +280,38 @@ class _Batch:
                 try:
                     self._submit(job.submission_id, job)
                 except InvalidNotebook as exc:  # the file went away since collect
-                    self._finish(job, Result(
+                    self._finish([(job, Result(
                         submission=str(job.path), student=job.student,
                         assignment=self.spec.assignment_id, status="invalid",
-                        max_score=self.spec.assignment.max_score, message=str(exc)))
+                        max_score=self.spec.assignment.max_score, message=str(exc)))])
                     continue
                 running[job.submission_id] = job
             got = self._next()
             if got is None:
                 return
-            task, outcome = got
-            job = running.pop(task.key)
-            result = self._result(job, outcome)
-            if self._retry(job, outcome, result):
-                waiting.appendleft(job)
-                continue
-            self._finish(job, result)
+            finished = []
+            while got is not None:  # and whatever else has arrived meanwhile
+                task, outcome = got
+                job = running.pop(task.key)
+                result = self._result(job, outcome)
+                if self._retry(job, outcome, result):
+                    waiting.appendleft(job)
+                else:
+                    finished.append((job, result))
+                got = self._arrived()
+            self._finish(finished)
 
-    def _finish(self, job: _Job, result: Result) -> None:
-        _store(self.session, self.repo.workspace, job, result, self.fingerprint)
-        self.summary.graded += 1
-        self.summary.statuses[result.status] += 1
-        if result.status == "grader-error":
-            self.summary.errors.append(result)
-        self.hooks.finished(job.student or "", result)
+    def _arrived(self) -> tuple[Task, Outcome] | None:
+        try:
+            return self.outcomes.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _finish(self, finished: list[tuple[_Job, Result]]) -> None:
+        _store(self.session, self.repo.workspace, finished, self.fingerprint)
+        for job, result in finished:
+            self.summary.graded += 1
+            self.summary.statuses[result.status] += 1
+            if result.status == "grader-error":
+                self.summary.errors.append(result)
+            self.hooks.finished(job.student or "", result)

@@ -20,6 +20,7 @@ from ..sandbox.launch import THREAD_VARIABLES
 from ..sandbox.numba_cache import build_numba_cache, cache_dir
 from .measure import AssignmentBench, bench_assignment, load_average
 from .report import print_report
+from .scale import scale_numbers, scale_table
 
 console = Console()
 if not console.is_terminal:  # `make bench > file`: wide enough for the tables
@@ -56,6 +57,8 @@ def bench(
     = Path(".venv-bench"),
     skip_nbgrader: Annotated[bool, typer.Option(
         "--skip-nbgrader", help="Do not run nbgrader.")] = False,
+    scale_n: Annotated[int, typer.Option(
+        "--scale-n", min=0, help="Submissions for the executors and coordinator (0: skip).")] = 12,
 ) -> None:
     """Time our grading (warm and cold sandbox) next to nbgrader's on the course's notebooks.
 
@@ -117,6 +120,10 @@ def bench(
         "self-check: autograder.student.timing.time_check, the first check() in a fresh process",
     ]
     print_report(console, results, workers, notes)
+    if scale_n:
+        with console.status(f"{aids[0]}: local pool, Dask LocalCluster, coordinator"):
+            rates, coordinator = scale_numbers(repo, aids[0], scale_n, workers)
+        console.print(scale_table(aids[0], rates, coordinator))
 
 
 def run() -> None:
