@@ -19,7 +19,7 @@ from typing import Any
 
 from ..course import CourseRepo
 from ..grading.grade import GradingSpec, grade_submission
-from ..sandbox.launch import make_launcher
+from ..sandbox.kinds import make_launcher
 from ..submission import load_submission
 
 
