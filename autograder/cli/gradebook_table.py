@@ -105,7 +105,7 @@ def question_tables(grades: list[StudentGrade], width: int) -> list[Table]:
         used += need
     tables = []
     for chunk in chunks:
-        table = Table(title="Per question (* TA override)", box=box.SIMPLE_HEAD, padding=(0, 1),
+        table = Table(title="Per question", box=box.SIMPLE_HEAD, padding=(0, 1),
                       collapse_padding=True)
         table.add_column("student", no_wrap=True)
         for q in chunk:

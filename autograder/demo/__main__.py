@@ -10,7 +10,9 @@ gradient_descent, the quickest to grade), otherwise the tool's example course.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.panel import Panel
+from rich.text import Text
 
 import autograder
 
@@ -85,6 +89,17 @@ def partial_credit(course: CourseRepo, aid: str, student: str) -> tuple[str, flo
     raise UserError(f"{student} lost no points on {aid}: nothing to give partial credit for")
 
 
+def show_part(text: str, start: str, end: str, caption: str) -> None:
+    """Print the part of a page the demo wrote from `start` up to `end`, as its reader meets it
+    (list items of an HTML page as plain lines)."""
+    part = text.partition(start)[2].partition(end)[0].strip()
+    items = re.findall(r"<li>(.*?)</li>", part, re.DOTALL)
+    if items:
+        part = "\n".join(f"- {html.unescape(item)}" for item in items)
+    if part:
+        console.print(Panel(Text(part), title=caption, title_align="left"))
+
+
 def step(title: str, *args: str) -> None:
     if title:
         console.rule(markup("[bold]{}", title))
@@ -130,12 +145,19 @@ def run_demo(
          "1101", question, f"{credit:g}", "--comment", "demo: partial credit for a correct idea")
     step("5. The gradebook", "gradebook", aid)
     step("6. Feedback for every student", "feedback", aid)
+    for student in ("1003", "1105"):
+        page = workspace / "feedback" / student / aid / "feedback.md"
+        if page.is_file():
+            show_part(page.read_text(encoding="utf-8"), "## What to do first", "## Score",
+                      f"{student}'s feedback.md: what to do first")
     step("7. Exports: Moodle's grading worksheet and feedback zip, and more", "export", aid,
          "--format", "moodle")
     step("", "export", aid, "--format", "moodle-feedback-zip")
     step("", "export", aid, "--format", "csv")
     step("", "export", aid, "--format", "gradescope")
     step("8. The report", "report", aid)
+    report = (workspace / "reports" / aid / "report.html").read_text(encoding="utf-8")
+    show_part(report, 'id="next"', "</ul>", "report.html: what to do next")
     console.rule(markup("[bold]Where everything is"))
     places = {
         "submissions (originals, untouched)": workspace / "submitted",
