@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ..gradebook.db import open_gradebook
+from ..gradebook.models import now
 from .common import SandboxOption, WorkspaceOption, console, repo
 from .terminal import markup
 
@@ -37,6 +38,7 @@ def serve_command(
     from ..web.app import create_app
     from ..web.demo_accounts import demo_links
     from ..web.grading_queue import GradingQueue
+    from ..web.uploads import window
 
     course = repo(workspace)
     sessions = open_gradebook(course.workspace, db)
@@ -48,6 +50,10 @@ def serve_command(
         console.print(markup("[bold]Sign-in links[/] (each works once):"))
         for who, link in links:
             console.print(f"  {who:<28} {link}", soft_wrap=True)
+        for aid in course.config.assignments:  # a past deadline closes uploads, demo or not
+            closes = window(course.config, aid, "").closes
+            state = "open until" if closes > now() else "closed since"
+            console.print(f"  uploads of {aid}: {state} {closes:%Y-%m-%d %H:%M %Z}")
     grading = GradingQueue(course.root, course.workspace, db, sandbox)
     if grading.resume(sessions, course.config):
         console.print("grading the uploads a previous run left ungraded")
