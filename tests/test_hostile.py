@@ -849,3 +849,23 @@ def test_a_killed_template_is_a_grader_error_and_the_batch_goes_on(hostile_cours
         assert (after.status, after.score) == ("graded", 5.0)
     finally:
         launcher.close()
+
+
+def test_a_deep_notebook_costs_only_itself_in_a_grade_run(hostile_course, tmp_path):
+    """`autograder grade` over a notebook nested 100k levels and a correct one: one line for the
+    first, full marks for the second, no traceback."""
+    import json
+    import subprocess
+    import sys
+
+    deep, good = tmp_path / "deep.ipynb", tmp_path / "good.ipynb"
+    deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    good.write_bytes(notebook(SQUARE, TOTAL))
+    out = tmp_path / "results.json"
+    done = subprocess.run([str(Path(sys.executable).parent / "autograder"), "grade", "squares",
+                           str(deep), str(good), "--json", str(out)], cwd=hostile_course.root,
+                          capture_output=True, text=True, timeout=600)
+    assert "Traceback" not in done.stdout + done.stderr
+    first, second = json.loads(out.read_text())
+    assert first["status"] == "invalid" and "nested too deeply" in first["message"]
+    assert (second["status"], second["score"]) == ("graded", 5.0)
