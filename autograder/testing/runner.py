@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import queue
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,14 +54,115 @@ def run_tests(paths: Sequence[Path], rootdir: Path, student: StudentProxy,
               forbidden: dict[str, list[str]] | None = None,
               recover: Callable[[WorkerLost], None] | None = None,
               questions: set[str] | None = None) -> list[TestOutcome]:
-    """Every collected test gets an outcome, also those not reached after a fatal worker loss."""
-    plugin = GradingPlugin(rootdir, student, forbidden, recover, questions)
-    _run(paths, rootdir, plugin, collect_only=False)
+    """Every collected test gets an outcome, also those not reached after a fatal worker loss.
+
+    The tests run in this process's kept session for these files (see `KeptSession`)."""
+    existing = tuple(p for p in paths if p.exists())
+    if not existing:
+        return []
+    key = (existing, rootdir, _stamp(existing))
+    kept = _kept.get(key)
+    if kept is None:
+        kept = _kept[key] = KeptSession(existing, rootdir)
+    try:
+        infos, plugin = kept.run(student, forbidden or {}, recover, questions)
+    except BaseException:
+        if not kept.alive:
+            _kept.pop(key, None)
+        raise
     outcomes = []
-    for nodeid, info in plugin.infos.items():
+    for nodeid, info in infos.items():
         outcome = plugin.outcomes.get(nodeid)
         if outcome is None:
             reason = plugin.stopped or "the test did not run"
             outcome = TestOutcome(info, "error", f"not run: {reason}")
         outcomes.append(outcome)
     return outcomes
+
+
+def _stamp(paths: Sequence[Path]) -> tuple:
+    """What the test files are now: a changed test file means a new session."""
+    return tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size)
+                 for p in paths for f in sorted(p.rglob("*.py")))
+
+
+_kept: dict[tuple, KeptSession] = {}
+
+
+class KeptSession:
+    """One pytest session per process and set of test files, kept open in a thread of its own.
+
+    Starting pytest and collecting the tests (importing the test modules, which compute their
+    reference values) cost more than most students' code; a grading process pays them once and
+    then, for each submission, runs the collected items against the new `student`. Function
+    fixtures are made anew for every test and module fixtures for every submission (the items'
+    setup is torn down after each run); module globals are computed once per process. Only one
+    submission runs at a time: the caller waits for the run it hands over.
+    """
+
+    def __init__(self, paths: Sequence[Path], rootdir: Path) -> None:
+        self.plugin = GradingPlugin(rootdir)
+        self.requests: queue.Queue[tuple | None] = queue.Queue()
+        self.replies: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self.alive = True
+        self.thread = threading.Thread(target=self._main, args=(list(paths), rootdir),
+                                       name="kept pytest session", daemon=True)
+        self.thread.start()
+
+    def _main(self, paths: list[Path], rootdir: Path) -> None:
+        try:
+            code = pytest.main(_pytest_args(paths, rootdir, collect_only=False),
+                               plugins=[self.plugin, self])
+            self.replies.put(("ended", code))
+        except BaseException as exc:  # handed to the waiting caller
+            self.replies.put(("error", exc))
+        finally:
+            self.alive = False
+
+    def run(self, student: StudentProxy, forbidden: dict[str, list[str]],
+            recover: Callable[[WorkerLost], None] | None,
+            questions: set[str] | None) -> tuple[dict[str, TestInfo], GradingPlugin]:
+        if not self.alive:
+            raise UserError(f"{self.plugin.rootdir}: the test session ended")
+        self.requests.put((student, forbidden, recover, questions))
+        kind, value = self.replies.get()
+        if kind == "error":
+            raise value
+        if kind == "ended":
+            if self.plugin.collection_errors:
+                raise UserError(f"{self.plugin.rootdir}: tests could not be loaded: "
+                                f"{self.plugin.collection_errors[0]}")
+            raise UserError(f"{self.plugin.rootdir}: pytest stopped with {value!r}")
+        if self.plugin.grader_failure is not None:
+            raise self.plugin.grader_failure
+        return value, self.plugin
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        """Instead of pytest's one pass over the items: one pass per submission handed over."""
+        if self.plugin.collection_errors:
+            return True
+        while (request := self.requests.get()) is not None:
+            try:
+                self.replies.put(("done", self._run_items(session, *request)))
+            except BaseException as exc:  # handed to the waiting caller
+                self.replies.put(("error", exc))
+        return True
+
+    def _run_items(self, session: pytest.Session, student: StudentProxy,
+                   forbidden: dict[str, list[str]], recover: Callable[[WorkerLost], None] | None,
+                   questions: set[str] | None) -> dict[str, TestInfo]:
+        plugin = self.plugin
+        plugin.student, plugin.forbidden, plugin.recover = student, forbidden, recover
+        plugin.outcomes, plugin.stopped, plugin.grader_failure = {}, None, None
+        session.shouldstop = session.shouldfail = False
+        items = [i for i in session.items
+                 if questions is None or plugin.infos[i.nodeid].question in questions]
+        for index, item in enumerate(items):
+            following = items[index + 1] if index + 1 < len(items) else None
+            item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+            if session.shouldstop and following is not None:
+                item.ihook.pytest_runtest_teardown(item=item, nextitem=None)
+                break
+        plugin.student = None
+        return {i.nodeid: plugin.infos[i.nodeid] for i in items}
