@@ -36,7 +36,8 @@ def serve_command(
     import uvicorn
 
     from ..web.app import create_app
-    from ..web.demo_accounts import demo_links
+    from ..web.demo_accounts import MADE_UP, demo_links
+    from ..web.demo_course import is_demo_workspace, open_demo_course
     from ..web.grading_queue import GradingQueue
     from ..web.uploads import window
 
@@ -44,14 +45,19 @@ def serve_command(
     sessions = open_gradebook(course.workspace, db)
     base = (public_url or f"http://{host}:{port}").rstrip("/")
     if demo_accounts:
+        demo = is_demo_workspace(course.workspace)
+        if demo:
+            course, moved = open_demo_course(course, [sid for sid, _ in MADE_UP])
+            console.print(moved, soft_wrap=True, markup=False)
         with sessions() as session:
-            links = demo_links(session, course.config, base)
+            links = demo_links(session, course.config, base, made_up=demo)
             session.commit()
         console.print(markup("[bold]Sign-in links[/] (each works once):"))
         for who, link in links:
             console.print(f"  {who:<28} {link}", soft_wrap=True)
+        uploader = MADE_UP[0][0] if demo else ""
         for aid in course.config.assignments:  # a past deadline closes uploads, demo or not
-            closes = window(course.config, aid, "").closes
+            closes = window(course.config, aid, uploader).closes
             state = "open until" if closes > now() else "closed since"
             console.print(f"  uploads of {aid}: {state} {closes:%Y-%m-%d %H:%M %Z}")
     grading = GradingQueue(course.root, course.workspace, db, sandbox)

@@ -34,12 +34,12 @@ from ..course import CONFIG_NAME, CourseRepo
 from ..errors import UserError
 from ..gradebook.db import open_gradebook
 from ..gradebook.grades import compute_grades
+from . import MARKER
 from .samples import MOODLE, WORKSHEET
 
 PROJECT = Path(autograder.__file__).resolve().parents[1]
 SAMPLES = PROJECT / "demo" / "submissions"
 EXAMPLE_COURSE = PROJECT / "tests" / "example_course"
-MARKER = ".autograder-demo"
 
 
 def choose(root: Path, requested: str | None) -> tuple[Path, str]:
