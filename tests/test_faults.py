@@ -28,7 +28,9 @@ from batch_support import (
 from autograder.authoring.solved import notebook_bytes, solved_notebook
 from autograder.batch.exports.staff_csv import csv_rows
 from autograder.batch.grade_all import MAX_ATTEMPTS, grade_all
-from autograder.batch.lock import LOCK_NAME
+from autograder.batch.lock import LOCK_NAME, workspace_lock
+from autograder.course import CourseRepo
+from autograder.errors import UserError
 from autograder.gradebook.db import open_gradebook
 from autograder.gradebook.grades import compute_grades
 from autograder.gradebook.store import set_override
@@ -64,8 +66,8 @@ def test_killed_grade_all_leaves_no_process_and_a_rerun_completes(
     assert "Traceback" not in text
     if signum == signal.SIGTERM:
         assert code == 143 and "run the same command again" in text
-    rerun = cli(example_course, tmp_path / "rerun.txt", *args)
-    assert rerun.wait(timeout=300) == 0, (tmp_path / "rerun.txt").read_text()
+    rerun = grade_all(example_course, sessions, "squares", sandbox=sandbox, workers=2)
+    assert rerun.errors == [] and rerun.graded + rerun.reused == len(files)
     stored = results(sessions)
     assert set(stored) == set(files)
     reference = {summary_of(r) for r in stored.values()}
@@ -147,25 +149,22 @@ def slow_batch(example_course, sessions, tmp_path: Path):
 
 
 @pytest.mark.parametrize("presses", [1, 2])
-def test_ctrl_c_stops_soon_and_says_how_to_resume(slow_batch, presses: int) -> None:
+def test_ctrl_c_stops_soon_and_says_how_to_resume(slow_batch, example_course, tmp_path: Path,
+                                                  presses: int) -> None:
     proc, out, tree = slow_batch
+    if presses == 1:  # meanwhile a second grade-all on the same workspace refuses
+        second = cli(example_course, tmp_path / "second.txt", "grade-all", "squares",
+                     "--sandbox", "none")
+        assert second.wait(timeout=120) == 2
+        lines = (tmp_path / "second.txt").read_text().strip().splitlines()
+        assert len(lines) == 1 and "already running" in lines[0]
+        assert f"pid {proc.pid}" in lines[0] and LOCK_NAME in lines[0]
     for _ in range(presses):
         proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 130  # not the five minutes the cell would sleep
     text = out.read_text()
     assert "Traceback" not in text and "run the same command again" in text
     assert gone(tree) == []
-
-
-def test_a_second_grade_all_refuses_naming_the_running_one(
-        slow_batch, example_course, tmp_path: Path) -> None:
-    proc, _, _ = slow_batch
-    second = cli(example_course, tmp_path / "second.txt", "grade-all", "squares",
-                 "--sandbox", "none")
-    assert second.wait(timeout=120) == 2
-    lines = (tmp_path / "second.txt").read_text().strip().splitlines()
-    assert len(lines) == 1 and "already running" in lines[0] and f"pid {proc.pid}" in lines[0]
-    assert LOCK_NAME in lines[0]
 
 
 @pytest.fixture
@@ -195,29 +194,33 @@ def _fill(folder: Path) -> Path:
 @pytest.mark.parametrize("full", ["gradebook", "results"])
 def test_a_full_disk_is_one_line_and_leaves_no_partial_files(
         example_course, tmp_path: Path, small_disk: Path, full: str) -> None:
-    from autograder.course import CourseRepo
-
     course = CourseRepo(example_course.root, small_disk / "workspace")
     db = f"sqlite:///{tmp_path / 'gradebook.sqlite'}" if full == "results" else None
     sessions = open_gradebook(course.workspace, db)
-    good = notebook_bytes(solved_notebook(course, "squares"))
-    collect_files(course, sessions, tmp_path / "inbox", {"alice": good})
-    grade_all(course, sessions, "squares", sandbox="none", workers=1)  # creates the lock file
-    collect_files(course, sessions, tmp_path / "inbox2",
-                  {"bob": slow_notebook(course, 0, tag="bob")})
+    collect_files(course, sessions, tmp_path / "inbox",
+                  {"alice": slow_notebook(course, 0, tag="alice")})
+    with workspace_lock(course.workspace, "an earlier run"):
+        pass  # the lock file exists, as after any earlier batch
     filler = _fill(small_disk)
-    out = tmp_path / "out.txt"
-    args = ["grade-all", "squares", "--sandbox", "none", "-j", "1"] + (["--db", db] if db else [])
-    proc = cli(course, out, *args)
-    assert proc.wait(timeout=240) == 2
-    lines = out.read_text().strip().splitlines()
-    assert "Traceback" not in out.read_text()
-    assert "no space left" in lines[-1] and str(small_disk) in lines[-1]
+    if full == "gradebook":  # through the CLI: one line, exit 2
+        out = tmp_path / "out.txt"
+        proc = cli(course, out, "grade-all", "squares", "--sandbox", "none", "-j", "1")
+        assert proc.wait(timeout=240) == 2
+        lines = out.read_text().strip().splitlines()
+        assert "Traceback" not in out.read_text()
+        message = lines[-1]
+    else:
+        with pytest.raises(UserError) as error:
+            grade_all(course, sessions, "squares", sandbox="none", workers=1)
+        message = str(error.value)
+        assert "\n" not in message and "autograded" in message
+    assert "no space left" in message and str(small_disk) in message
     assert _partials(course.workspace) == []
     filler.unlink()
-    assert cli(course, tmp_path / "again.txt", *args).wait(timeout=240) == 0
-    assert {s: r["status"] for s, r in results(sessions).items()} == {"alice": "graded",
-                                                                       "bob": "graded"}
+    again = grade_all(course, sessions, "squares", sandbox="none", workers=1)
+    assert again.errors == []
+    assert {s: r["status"] for s, r in results(sessions).items()} == {"alice": "graded"}
+    assert len(list((course.workspace / "autograded" / "alice").rglob("*.json"))) == 1
 
 
 def test_an_override_of_an_older_submission_is_flagged_not_applied(
