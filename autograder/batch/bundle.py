@@ -43,7 +43,8 @@ class Bundle:
                     "assignment": spec.assignment.model_dump(mode="json"),
                     "limits": spec.limits.model_dump(mode="json"),
                     "test_dirs": [d.relative_to(spec.tests_root).as_posix()
-                                  for d in spec.test_dirs]}
+                                  for d in spec.test_dirs],
+                    "warmup": spec.warmup}
             _add_bytes(archive, SPEC_FILE, json.dumps(meta, sort_keys=True).encode())
             for folder in spec.test_dirs:
                 _add_tree(archive, folder, f"{TESTS}/{folder.relative_to(spec.tests_root).as_posix()}")
@@ -96,4 +97,4 @@ def _spec(folder: Path) -> GradingSpec:
     return GradingSpec(meta["assignment_id"], Assignment.model_validate(meta["assignment"]),
                        CourseLimits.model_validate(meta["limits"]), tests,
                        tuple(tests / d for d in meta["test_dirs"]),
-                       data if data.is_dir() else None)
+                       data if data.is_dir() else None, warmup=meta.get("warmup", ""))
