@@ -33,7 +33,7 @@ from typing import Any
 
 WITHHELD_ENV = "AUTOGRADER_WITHHELD"
 WORKER_NEEDS = ("numpy", "IPython", "matplotlib", "traitlets", "autograder")
-SITE_GLOBS = ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages",
+SITE_GLOBS = ("lib/python3*/site-packages", "lib/python3*/dist-packages",
               "local/lib/python3*/site-packages", "local/lib/python3*/dist-packages")
 
 
@@ -70,6 +70,8 @@ def _installed() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
             tops.setdefault(_normal(dist), set()).add(top)
     requires: dict[str, set[str]] = {}
     for dist in metadata.distributions():
+        if not dist.metadata["Name"]:  # a broken install: nothing to say about it
+            continue
         needs = set()
         for line in dist.requires or []:
             name, _, marker = line.partition(";")
