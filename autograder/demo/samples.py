@@ -9,6 +9,9 @@ MISTAKES below, defined per assignment by replacing a function), a partial and a
 stub, a late one, one who packaged with `autograder submit` (a zip whose manifest claims to be
 someone else), a broken upload, and a hostile one that patches numpy.testing, looks for the
 hidden tests and kills its own interpreter, under a name made of HTML and a spreadsheet formula.
+Each typed an answer to the manual questions (markdown cells marked `"autograder": {"answer":
+...}`) as fits them: the model answer, a vague one (WEAK_ANSWERS), half of it, none (the stub),
+or markup and a formula (the hostile one), so the TA's queue has answers of every kind.
 Rerun it whenever an assignment changes; a mistake whose function no longer exists is skipped
 with a note. This is an instructor tool: nothing here goes into a student release.
 """
@@ -30,8 +33,10 @@ import nbformat
 
 from ..authoring.definitions import replace_definition
 from ..authoring.release import student_notebook
+from ..authoring.solutions import BEGIN, END
 from ..authoring.solved import notebook_bytes, solved_notebook
 from ..course import CourseRepo
+from ..notebook import answer_mark
 
 WORKSHEET = "grading_worksheet.csv"
 MOODLE = "moodle"
@@ -71,6 +76,18 @@ MISTAKES: dict[str, dict[str, dict[str, str]]] = {
     },
 }
 
+# What a student who half understood writes, per manual question.
+WEAK_ANSWERS: dict[str, str] = {
+    "lr_divergence": "The learning rate is too big, so gradient descent jumps over the minimum "
+                     "and cannot come back. A smaller learning rate fixes it.",
+    "window_spectrum": "The periodic window is better because it is periodic. The symmetric one "
+                       "ends differently, so its spectrum looks a bit different.",
+    "cnn_confusions": "The network confuses a few classes because it did not train long enough; "
+                      "with more epochs the matrix would be diagonal.",
+}
+HOSTILE_ANSWER = ('<script>alert("ta")</script> =HYPERLINK("http://example.invalid") '
+                  "<img src=x onerror=alert(1)> It diverges because the step is too large.")
+
 HOSTILE_CELLS = (
     "# 'Make every test pass'\nimport numpy.testing as npt\n"
     "npt.assert_allclose = lambda *args, **kwargs: None\n"
@@ -102,6 +119,29 @@ def partial_notebook(repo: CourseRepo, assignment_id: str) -> nbformat.NotebookN
     return nb
 
 
+def model_answers(repo: CourseRepo, assignment_id: str) -> dict[str, str]:
+    """Question -> the model answer of its markdown answer cell (between the solution markers)."""
+    source = nbformat.read(repo.source(assignment_id).notebook, as_version=4)
+    return {answer_mark(c): "\n".join(line for line in c.source.splitlines()
+                                       if line.strip() not in (BEGIN, END)).strip()
+            for c in source.cells if c.cell_type == "markdown" and answer_mark(c)}
+
+
+def answered(nb: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """`nb` with each markdown answer cell of a question in `answers` holding that answer."""
+    for cell in nb.cells:
+        question = answer_mark(cell)
+        if cell.cell_type == "markdown" and question in answers:
+            cell.source = answers[question]
+    return nb
+
+
+def half(text: str) -> str:
+    """The first half of an answer's sentences: an answer left unfinished."""
+    sentences = text.replace("\n", " ").split(". ")
+    return ". ".join(sentences[:max(1, len(sentences) // 2)]) + " ..."
+
+
 def submit_zip(notebook: bytes, name: str, assignment_id: str, claimed: str) -> bytes:
     """A zip as `autograder submit` makes it, with a manifest that claims a student id."""
     buffer = io.BytesIO()
@@ -116,7 +156,9 @@ def submit_zip(notebook: bytes, name: str, assignment_id: str, claimed: str) -> 
 def samples(repo: CourseRepo, assignment_id: str, notes: list[str]) -> list[Sample]:
     due = repo.config.deadline(assignment_id)
     name = f"{assignment_id}.ipynb"
-    good = notebook_bytes(solved_notebook(repo, assignment_id))
+    model = model_answers(repo, assignment_id)
+    weak = {q: WEAK_ANSWERS.get(q, half(text)) for q, text in model.items()}
+    good = notebook_bytes(answered(solved_notebook(repo, assignment_id), model))
     out = [
         Sample("Ada Lovelace", "1001", name, good, due - timedelta(days=2, hours=3), "correct"),
         Sample("Alan Turing", "1002", name, good, due - timedelta(minutes=20), "correct"),
@@ -124,7 +166,7 @@ def samples(repo: CourseRepo, assignment_id: str, notes: list[str]) -> list[Samp
     participant = 1003
     people = iter(["Grace Hopper", "Edsger Dijkstra", "Barbara Liskov", "Donald Knuth"])
     for label, replacements in MISTAKES.get(assignment_id, {}).items():
-        nb = solved_notebook(repo, assignment_id)
+        nb = answered(solved_notebook(repo, assignment_id), weak)
         missing = [f for f, src in replacements.items() if not replace_definition(nb, f, src)]
         if missing:
             notes.append(f"{assignment_id}: mistake {label!r} skipped: no {', '.join(missing)}")
@@ -135,7 +177,8 @@ def samples(repo: CourseRepo, assignment_id: str, notes: list[str]) -> list[Samp
         participant += 1
     stub = notebook_bytes(student_notebook(repo.source(assignment_id)))
     out += [
-        Sample("Claude Shannon", "1101", name, notebook_bytes(partial_notebook(repo, assignment_id)),
+        Sample("Claude Shannon", "1101", name, notebook_bytes(answered(
+                   partial_notebook(repo, assignment_id), {q: half(a) for q, a in model.items()})),
                due - timedelta(hours=1), "partial: the second half left unfinished"),
         Sample("Hedy Lamarr", "1102", name, stub, due - timedelta(days=1), "untouched stub"),
         Sample("Katherine Johnson", "1103", name, good, due + timedelta(days=1, hours=3),
@@ -146,7 +189,7 @@ def samples(repo: CourseRepo, assignment_id: str, notes: list[str]) -> list[Samp
         Sample("Niklaus Wirth", "1105", f"{assignment_id}.zip", b"this is not a zip file\n",
                due - timedelta(hours=4), "broken upload"),
     ]
-    hostile = solved_notebook(repo, assignment_id)
+    hostile = answered(solved_notebook(repo, assignment_id), dict.fromkeys(model, HOSTILE_ANSWER))
     hostile.cells += [nbformat.v4.new_code_cell(src) for src in HOSTILE_CELLS]
     for index, cell in enumerate(hostile.cells):
         cell.id = cell.get("id") or f"hostile-{index}"
@@ -154,6 +197,17 @@ def samples(repo: CourseRepo, assignment_id: str, notes: list[str]) -> list[Samp
                       "hostile: patches numpy.testing, hunts hidden tests, os._exit"))
     out.append(Sample("Alonzo Church", "1107", "", b"", None, "no submission"))
     return out
+
+
+def answers_note(repo: CourseRepo, assignment_id: str) -> str:
+    """What SAMPLES.md says of the answers to the manual questions, if the assignment has any."""
+    questions = ", ".join(model_answers(repo, assignment_id))
+    if not questions:
+        return ""
+    return (f"\nAnswers to the manual questions ({questions}): the model answer from the correct, "
+            "late and zip students; a vague one from each mistake (a TA takes points off); half "
+            "of the model answer from the partial one; none from the stub; markup and a "
+            "spreadsheet formula from the hostile one (shown escaped, never run).\n")
 
 
 def moodle_time(moment: datetime, zone) -> str:
@@ -192,7 +246,7 @@ def write_samples(repo: CourseRepo, assignment_id: str, out: Path) -> list[Sampl
     (target / "SAMPLES.md").write_text(
         f"# Sample submissions for {assignment_id}\n\nGenerated by "
         f"`python -m autograder.demo.samples {assignment_id}`; do not edit by hand.\n\n"
-        + "".join(f"- {s.participant}: {s.label}\n" for s in made))
+        + "".join(f"- {s.participant}: {s.label}\n" for s in made) + answers_note(repo, assignment_id))
     for note in notes:
         print(note, file=sys.stderr)
     return made
