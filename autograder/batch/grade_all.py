@@ -149,7 +149,7 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
                 job = _Job(row.id, sid, path, row.file_sha256)
                 _store(session, workspace, [(job, Result(
                     submission=str(path), student=sid, assignment=assignment_id,
-                    status="invalid", max_score=spec.assignment.max_score,
+                    status="invalid", max_score=spec.assignment.autograded_max_score,
                     message=row.note or f"{path}: not a readable submission"))], fingerprint)
                 summary.statuses["invalid"] += 1
                 continue
@@ -229,7 +229,7 @@ class _Batch:
             message = outcome.text
         return Result(submission=str(job.path), student=job.student,
                       assignment=self.spec.assignment_id, status="grader-error",
-                      max_score=self.spec.assignment.max_score, sha256=job.sha256,
+                      max_score=self.spec.assignment.autograded_max_score, sha256=job.sha256,
                       message=f"grader error: {message}")
 
     def _retry(self, job: _Job, outcome: Outcome, result: Result) -> bool:
@@ -283,7 +283,7 @@ class _Batch:
                     self._finish([(job, Result(
                         submission=str(job.path), student=job.student,
                         assignment=self.spec.assignment_id, status="invalid",
-                        max_score=self.spec.assignment.max_score, message=str(exc)))])
+                        max_score=self.spec.assignment.autograded_max_score, message=str(exc)))])
                     continue
                 running[job.submission_id] = job
             got = self._next()

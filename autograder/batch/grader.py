@@ -49,7 +49,7 @@ class Grader:
             except InvalidNotebook as exc:
                 return Result(submission=task.name, student=task.student,
                               assignment=spec.assignment_id, status="invalid",
-                              max_score=spec.assignment.max_score,
+                              max_score=spec.assignment.autograded_max_score,
                               message=str(exc)).model_dump_json()
             return grade_submission(spec, submission, self.launcher,
                                     task.student).model_dump_json()

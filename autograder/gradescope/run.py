@@ -130,7 +130,7 @@ def grade(layout: Layout) -> tuple[dict, int]:
     except UserError as exc:
         invalid = Result(submission=str(layout.submission), student=student,
                          assignment=spec.assignment_id, status="invalid",
-                         max_score=spec.assignment.max_score, message=str(exc))
+                         max_score=spec.assignment.autograded_max_score, message=str(exc))
         return results_json(invalid, hidden_tests=settings.hidden_tests), 0
     launcher = make_launcher(settings.sandbox)
     try:
