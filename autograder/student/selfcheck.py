@@ -89,7 +89,7 @@ class SelfCheck:
         try:
             outcomes = run_tests([self.release.public_tests], self.release.tests_root, student,
                                  self.release.forbidden, recover=_stop_at_timeout,
-                                 questions=questions)
+                                 questions=questions, keep_session=False)
         except UserError as exc:
             return CheckReport(self.assignment_id, scope, problem=str(exc))
         order = {q: i for i, q in enumerate(self.release.questions)}

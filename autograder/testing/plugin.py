@@ -79,6 +79,7 @@ class GradingPlugin:
         self.collection_errors: list[str] = []
         self.stopped: str | None = None
         self.grader_failure: SandboxError | None = None  # ends the run: never the student's
+        self.stop_session = True  # a kept session stops its own loop instead (see runner.py)
 
     @pytest.fixture(name="student")
     def student_fixture(self) -> StudentProxy:
@@ -152,7 +153,7 @@ class GradingPlugin:
                 self.recover(exc)
         except WorkerLost as fatal:
             self.stopped = str(fatal)
-            item.session.shouldstop = str(fatal)
         except SandboxError as failure:
             self.grader_failure = failure
-            item.session.shouldstop = str(failure)
+        if self.stop_session and (self.stopped or self.grader_failure):
+            item.session.shouldstop = self.stopped or str(self.grader_failure)

@@ -53,23 +53,21 @@ def collect_tests(paths: Sequence[Path], rootdir: Path) -> list[TestInfo]:
 def run_tests(paths: Sequence[Path], rootdir: Path, student: StudentProxy,
               forbidden: dict[str, list[str]] | None = None,
               recover: Callable[[WorkerLost], None] | None = None,
-              questions: set[str] | None = None) -> list[TestOutcome]:
+              questions: set[str] | None = None, keep_session: bool = True) -> list[TestOutcome]:
     """Every collected test gets an outcome, also those not reached after a fatal worker loss.
 
-    The tests run in this process's kept session for these files (see `KeptSession`)."""
+    The tests run in this process's kept session for these files (see `KeptSession`), or with
+    `keep_session=False` in a pytest run of their own in the calling thread (self-check: its
+    time limit is a signal, which only the main thread receives)."""
     existing = tuple(p for p in paths if p.exists())
     if not existing:
         return []
-    key = (existing, rootdir, _stamp(existing))
-    kept = _kept.get(key)
-    if kept is None:
-        kept = _kept[key] = KeptSession(existing, rootdir)
-    try:
-        infos, plugin = kept.run(student, forbidden or {}, recover, questions)
-    except BaseException:
-        if not kept.alive:
-            _kept.pop(key, None)
-        raise
+    if keep_session:
+        infos, plugin = _run_kept(existing, rootdir, student, forbidden or {}, recover, questions)
+    else:
+        plugin = GradingPlugin(rootdir, student, forbidden, recover, questions)
+        _run(existing, rootdir, plugin, collect_only=False)
+        infos = plugin.infos
     outcomes = []
     for nodeid, info in infos.items():
         outcome = plugin.outcomes.get(nodeid)
@@ -78,6 +76,21 @@ def run_tests(paths: Sequence[Path], rootdir: Path, student: StudentProxy,
             outcome = TestOutcome(info, "error", f"not run: {reason}")
         outcomes.append(outcome)
     return outcomes
+
+
+def _run_kept(paths: tuple[Path, ...], rootdir: Path, student: StudentProxy,
+              forbidden: dict[str, list[str]], recover: Callable[[WorkerLost], None] | None,
+              questions: set[str] | None) -> tuple[dict[str, TestInfo], GradingPlugin]:
+    key = (paths, rootdir, _stamp(paths))
+    kept = _kept.get(key)
+    if kept is None:
+        kept = _kept[key] = KeptSession(paths, rootdir)
+    try:
+        return kept.run(student, forbidden, recover, questions)
+    except BaseException:
+        if not kept.alive:
+            _kept.pop(key, None)
+        raise
 
 
 def _stamp(paths: Sequence[Path]) -> tuple:
@@ -102,6 +115,7 @@ class KeptSession:
 
     def __init__(self, paths: Sequence[Path], rootdir: Path) -> None:
         self.plugin = GradingPlugin(rootdir)
+        self.plugin.stop_session = False  # pytest cannot unset shouldstop: the loop checks
         self.requests: queue.Queue[tuple | None] = queue.Queue()
         self.replies: queue.Queue[tuple[str, Any]] = queue.Queue()
         self.alive = True
@@ -155,14 +169,15 @@ class KeptSession:
         plugin = self.plugin
         plugin.student, plugin.forbidden, plugin.recover = student, forbidden, recover
         plugin.outcomes, plugin.stopped, plugin.grader_failure = {}, None, None
-        session.shouldstop = session.shouldfail = False
         items = [i for i in session.items
                  if questions is None or plugin.infos[i.nodeid].question in questions]
         for index, item in enumerate(items):
             following = items[index + 1] if index + 1 < len(items) else None
             item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
-            if session.shouldstop and following is not None:
-                item.ihook.pytest_runtest_teardown(item=item, nextitem=None)
+            if (plugin.stopped or plugin.grader_failure) and following is not None:
+                # what the item's own teardown kept for `following` (module fixtures) goes too;
+                # the teardown hook itself already ran (a second call fails in pytest's logging)
+                session._setupstate.teardown_exact(None)
                 break
         plugin.student = None
         return {i.nodeid: plugin.infos[i.nodeid] for i in items}
