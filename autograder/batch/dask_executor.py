@@ -15,6 +15,7 @@ JSON text; only the coordinator writes the gradebook.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 
 from distributed import Client, Future, KilledWorker, LocalCluster, WorkerPlugin, get_worker
@@ -68,7 +69,8 @@ class DaskExecutor:
         if self.address == "local":
             self.cluster = LocalCluster(n_workers=self.workers or os.cpu_count() or 1,
                                         threads_per_worker=1, processes=True,
-                                        dashboard_address=None, memory_limit=0)
+                                        dashboard_address=None, memory_limit=0,
+                                        silence_logs=logging.ERROR)
             return Client(self.cluster)
         try:
             return Client(self.address, timeout=30)

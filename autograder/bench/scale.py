@@ -1,7 +1,7 @@
 """Numbers for grading at scale: the two executors on the same submissions, and the coordinator.
 
 `executor_rate` drives an executor (local pool or Dask LocalCluster) exactly as the batch engine
-does, on N copies of the reference notebook, after one warm-up task per worker (templates start
+does, on N copies of the reference notebook, after two warm-up tasks per worker (templates start
 outside the clock). `coordinator_cost` runs a whole `grade_all` on 200 distinct copies in a scratch
 workspace with the grading replayed (every task answered at once with a real result), so the CPU
 time it takes is the coordinator's own: what one coordinator spends per submission however many
@@ -49,7 +49,8 @@ def executor_rate(engine: str, executor: Executor, spec: GradingSpec, notebook: 
                   n: int) -> Rate:
     capacity = executor.start(Bundle.of(spec))
     try:
-        _run(executor, [Task(-i, None, "warmup.ipynb", notebook) for i in range(1, capacity + 1)])
+        warmup = 2 * capacity  # twice as many as workers: every worker surely gets one
+        _run(executor, [Task(-i, None, "warmup.ipynb", notebook) for i in range(1, warmup + 1)])
         tasks = [Task(i, f"s{i:03d}", "submission.ipynb", notebook) for i in range(n)]
         started = time.perf_counter()
         outcomes = _run(executor, tasks)
