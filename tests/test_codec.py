@@ -176,22 +176,20 @@ def test_fuzzed_payloads_reach_the_decoder_and_fail_only_as_codec_error():
     """Structurally valid frames with random codec trees: every one is parsed and decoded, and
     decoding either succeeds or raises CodecError, never anything else."""
     rng = np.random.default_rng(0)
-    read_fd, write_fd = os.pipe()
-    channel = Channel(read_fd, write_fd)
     decoded = refused = 0
-    try:
-        for _ in range(3000):
-            tree = random_tree(rng)
-            buffers = [bytes(int(rng.integers(0, 24))) for _ in range(int(rng.integers(0, 3)))]
-            header = dumps_header({"m": {"r": tree}, "b": [len(b) for b in buffers]})
+    for _ in range(3000):
+        tree = random_tree(rng)
+        buffers = [bytes(int(rng.integers(0, 24))) for _ in range(int(rng.integers(0, 3)))]
+        header = dumps_header({"m": {"r": tree}, "b": [len(b) for b in buffers]})
+        read_fd, write_fd = os.pipe()  # a fresh stream: a refused header leaves its buffers
+        try:
             os.write(write_fd, struct.pack(">I", len(header)) + header + b"".join(buffers))
-            message, received = channel.recv(deadline=None)
-            try:
-                decode(message["r"], received)
-                decoded += 1
-            except CodecError:
-                refused += 1
-    finally:
-        os.close(read_fd)
-        os.close(write_fd)
+            message, received = Channel(read_fd, write_fd).recv(deadline=None)
+            decode(message["r"], received)
+            decoded += 1
+        except CodecError:
+            refused += 1
+        finally:
+            os.close(read_fd)
+            os.close(write_fd)
     assert decoded > 300 and refused > 300  # both outcomes are exercised, not just one

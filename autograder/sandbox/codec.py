@@ -43,7 +43,7 @@ class CodecLimits:
     max_nodes: int = 2_000_000
     max_depth: int = 64
     max_str: int = 16 * 1024 * 1024
-    max_int_digits: int = 4000
+    max_int_digits: int = 400  # str-to-int is quadratic in the digits: keep each one cheap
     max_hashed_keys: int = 1000  # dict keys other than str, per message (see the module's note)
     max_type_name: int = 200  # an exception's type name
     max_message: int = 20000  # an exception's message and traceback, each
@@ -409,11 +409,20 @@ def dumps_header(tree: Any) -> bytes:
 def loads_header(data: bytes) -> Any:
     """Parse a frame's JSON header; any way it is not acceptable JSON is a `CodecError`."""
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant,
+                          parse_int=_plain_int)
     except RecursionError:
         raise CodecError("message header is nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int digits over the limit
         raise CodecError(f"message header is not valid JSON: {str(exc)[:200]}") from None
+
+
+def _plain_int(text: str) -> int:
+    """A JSON integer: the encoder writes only those below 2**53 as numbers (16 digits), larger
+    ones as {"$i": text}; a long literal would cost quadratic time to convert."""
+    if len(text) > 20:
+        raise CodecError("integer literal too long")
+    return int(text)
 
 
 def _reject_constant(name: str) -> Any:
