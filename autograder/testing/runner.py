@@ -108,9 +108,11 @@ class KeptSession:
     Starting pytest and collecting the tests (importing the test modules, which compute their
     reference values) cost more than most students' code; a grading process pays them once and
     then, for each submission, runs the collected items against the new `student`. Function
-    fixtures are made anew for every test and module fixtures for every submission (the items'
-    setup is torn down after each run); module globals are computed once per process. Only one
-    submission runs at a time: the caller waits for the run it hands over.
+    fixtures are made anew for every test, module and session fixtures for every submission (the
+    items' setup is torn down after each run), and every submission gets an empty
+    `session.stash`: nothing a test keeps for one student is seen by the next. Module globals are
+    computed once per process, so test modules keep only student-independent values there.
+    Only one submission runs at a time: the caller waits for the run it hands over.
     """
 
     def __init__(self, paths: Sequence[Path], rootdir: Path) -> None:
@@ -169,6 +171,7 @@ class KeptSession:
         plugin = self.plugin
         plugin.student, plugin.forbidden, plugin.recover = student, forbidden, recover
         plugin.outcomes, plugin.stopped, plugin.grader_failure = {}, None, None
+        session.stash = pytest.Stash()  # what tests kept for the previous student is gone
         items = [i for i in session.items
                  if questions is None or plugin.infos[i.nodeid].question in questions]
         for index, item in enumerate(items):
@@ -177,7 +180,7 @@ class KeptSession:
             if (plugin.stopped or plugin.grader_failure) and following is not None:
                 # what the item's own teardown kept for `following` (module fixtures) goes too;
                 # the teardown hook itself already ran (a second call fails in pytest's logging)
-                session._setupstate.teardown_exact(None)
                 break
+        session._setupstate.teardown_exact(None)  # session fixtures too: per submission
         plugin.student = None
         return {i.nodeid: plugin.infos[i.nodeid] for i in items}
