@@ -10,7 +10,8 @@ A result is reused when the notebook's content and the grading fingerprint are u
 errors are never reused, so a rerun retries them. A submission whose grader died is retried on
 another grading process, up to `MAX_ATTEMPTS` times; then it is a grader-error, never the
 student's fault. The reference solution is graded first as a canary: if it does not earn full
-marks, the tests or the grader are broken and no student is graded.
+marks, the tests or the grader are broken and no student is graded. A canary that passed is
+reused by later batches while nothing it depends on changed (canary.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..grading.results import Result
 from ..notebook import InvalidNotebook, read_bytes
 from ..submission import load_submission
 from .bundle import Bundle
+from .canary import canary_file, canary_ok, keep_canary, kept_canary
 from .disk import disk_full, write_atomically
 from .executor import Executor, Outcome, Task
 from .fingerprint import spec_fingerprint
@@ -111,10 +113,6 @@ def _store(session: Session, workspace: Path, done: list[tuple[_Job, Result]],
                          row.contract().model_dump_json(indent=2))
 
 
-def canary_ok(result: Result) -> bool:
-    return result.status == "graded" and result.score >= result.max_score - 1e-9
-
-
 def _canary_message(assignment_id: str, result: Result) -> str:
     failing = [t.name for t in result.tests if t.status != "passed"]
     detail = result.message or (f"failing: {', '.join(failing[:5])}" if failing else "")
@@ -180,7 +178,10 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
                 from .pool import LocalPool  # the pool's machinery only when there is work
 
                 executor = LocalPool(sandbox, min(workers or os.cpu_count() or 1, len(jobs)))
-            _Batch(repo, session, spec, fingerprint, executor, hooks, summary, stop).run(jobs)
+            kept = None if force else canary_file(workspace, spec, fingerprint,
+                                                  repo.source(assignment_id).notebook, sandbox)
+            _Batch(repo, session, spec, fingerprint, executor, hooks, summary, stop,
+                   kept).run(jobs)
     return summary
 
 
@@ -204,6 +205,7 @@ class _Batch:
     hooks: Hooks
     summary: BatchSummary
     stop: StopRequest
+    canary_at: Path | None = None  # where a passing canary is kept (canary.py); None: regrade
     outcomes: queue.Queue[tuple[Task, Outcome]] = field(default_factory=queue.Queue)
 
     def _submit(self, key: int, job: _Job) -> None:
@@ -244,6 +246,9 @@ class _Batch:
         return True
 
     def _canary(self) -> Result | None:
+        kept = kept_canary(self.canary_at)
+        if kept is not None:
+            return kept
         reference = self.repo.source(self.spec.assignment_id).notebook
         job = _Job(CANARY_KEY, None, reference, "")
         while True:
@@ -253,6 +258,7 @@ class _Batch:
                 return None
             result = self._result(job, got[1])
             if not self._retry(job, got[1], result):
+                keep_canary(self.canary_at, result)
                 return result
 
     def run(self, jobs: list[_Job]) -> None:
