@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -76,7 +77,12 @@ def wait_for(condition: Callable[[], object], timeout: float, what: str) -> obje
 def gone(processes: list[psutil.Process], timeout: float = 60) -> list[psutil.Process]:
     """Those of `processes` still alive after `timeout` seconds (zombies count as gone)."""
     _, alive = psutil.wait_procs(processes, timeout=timeout)
-    return [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    left = []
+    for process in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if process.status() != psutil.STATUS_ZOMBIE:
+                left.append(process)
+    return left
 
 
 def kill_next_grader(marker_dir: Path, seen: set[str], timeout: float = 90) -> int:

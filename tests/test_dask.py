@@ -4,10 +4,12 @@ warm sandbox; a worker killed mid-batch costs only its in-flight submission, whi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from pathlib import Path
 
+import psutil
 import pytest
 from batch_support import collect_files, descendants, gone, results, slow_notebook, wait_for
 from builders import wrong_notebook
@@ -23,8 +25,23 @@ from autograder.batch.dask_executor import DaskExecutor  # after importorskip: n
 
 def _dask_workers() -> list:
     """This process's Dask worker processes that hold a warm template (bubblewrap) by now."""
-    return [p for p in descendants(os.getpid())
-            if any(c.name() == "bwrap" for c in p.children())]
+    found = []
+    for process in descendants(os.getpid()):
+        with contextlib.suppress(psutil.NoSuchProcess):  # ended while we looked
+            if any(c.name() == "bwrap" for c in process.children()):
+                found.append(process)
+    return found
+
+
+def _cluster_processes(before: set[int]) -> list:
+    """Processes started since `before` other than multiprocessing's resource tracker."""
+    found = []
+    for process in descendants(os.getpid()):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if process.pid not in before and "resource_tracker" not in " ".join(
+                    process.cmdline()):
+                found.append(process)
+    return found
 
 
 def test_a_local_cluster_grades_and_survives_a_killed_worker(example_course,
@@ -59,6 +76,4 @@ def test_a_local_cluster_grades_and_survives_a_killed_worker(example_course,
         if student != "wrong":
             assert (stored[student]["status"], stored[student]["score"]) == ("graded", 5.0)
     assert stored["wrong"]["status"] == "graded" and 0 < stored["wrong"]["score"] < 5
-    cluster = [p for p in descendants(os.getpid()) if p.pid not in before
-               and "resource_tracker" not in " ".join(p.cmdline())]  # multiprocessing's own
-    assert gone(cluster, timeout=30) == []  # the cluster ended with the batch
+    assert gone(_cluster_processes(before), timeout=30) == []  # the cluster ended with it
