@@ -71,6 +71,7 @@ class BatchSummary:
     retried: int = 0
     statuses: Counter = field(default_factory=Counter)
     canary: Result | None = None
+    canary_kept: bool = False  # the canary is an earlier batch's (canary.py), not graded now
     interrupted: str | None = None  # the signal that stopped the batch
     errors: list[Result] = field(default_factory=list)
 
@@ -248,6 +249,7 @@ class _Batch:
     def _canary(self) -> Result | None:
         kept = kept_canary(self.canary_at)
         if kept is not None:
+            self.summary.canary_kept = True
             return kept
         reference = self.repo.source(self.spec.assignment_id).notebook
         job = _Job(CANARY_KEY, None, reference, "")

@@ -154,8 +154,9 @@ def grade_all_command(
                             BarHooks(progress), executor)
     if summary.canary is not None:
         c = summary.canary
-        console.print(f"canary: reference solution {c.score:g}/{c.max_score:g} "
-                      f"({c.execution_time:.1f} s)")
+        when = ("kept from an earlier batch, nothing changed"
+                if summary.canary_kept else f"{c.execution_time:.1f} s")
+        console.print(f"canary: reference solution {c.score:g}/{c.max_score:g} ({when})")
     if summary.total == 0:
         console.print(f"nothing collected for {assignment}: run `autograder collect "
                       f"{assignment} <folder or zip>` first")
