@@ -10,6 +10,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
+# One headless Chromium for the whole run: a second sync Playwright in one process fails.
+from browser import browser  # noqa: F401 - registers the session fixture
 from IPython.core.inputtransformer2 import TransformerManager
 
 from autograder.authoring.definitions import replace_definition

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from browser import browser  # noqa: F401 - the fixture
 from report_data import CONFIG, QUESTIONS, TESTS_PER_QUESTION, synthetic_grades
 from test_feedback import grade_of
 
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def page(browser):  # noqa: F811 - the fixture imported above
+def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     yield context.new_page()
     context.close()

@@ -19,7 +19,6 @@ import nbformat
 import pytest
 import uvicorn
 import yaml
-from browser import browser  # noqa: F401 - the fixture
 from web_course import WebCourse, make_web_course, store_graded
 
 from autograder.course import CourseRepo
@@ -86,7 +85,7 @@ class Person:
 
 
 @pytest.fixture(scope="module")
-def people(browser, server: str, web: WebCourse, shots: Path) -> dict[str, Person]:  # noqa: F811
+def people(browser, server: str, web: WebCourse, shots: Path) -> dict[str, Person]:
     return {name: Person(browser, server, web, name, shots) for name in ("ada", "ta1", "prof")}
 
 
@@ -208,7 +207,7 @@ def test_a_forged_csrf_token_is_refused(people, web, tmp_path) -> None:
         assert session.query(SubmissionRow).count() == before
 
 
-def test_a_hostile_upload_costs_only_itself(people, web, browser, server, shots,  # noqa: F811
+def test_a_hostile_upload_costs_only_itself(people, web, browser, server, shots,
                                             tmp_path) -> None:
     bob = Person(browser, server, web, "bob", shots)
     hostile = _notebook(web, tmp_path, "hostile.ipynb", [
