@@ -1,5 +1,6 @@
-"""A canary that passed is reused by the next batch (a web upload is a batch of one) until the
-tests, the reference solution or the grading change; a failed canary is never kept."""
+"""A canary that passed is reused by the next upload batch (a web upload is a batch of one) until
+the tests, the reference solution or the grading change; a TA's grade-all grades it every time;
+a failed canary is never kept."""
 
 from __future__ import annotations
 
@@ -42,12 +43,13 @@ def one_student(example_course: CourseRepo, tmp_path: Path) -> sessionmaker[Sess
     return sessions
 
 
-def _upload_batch(course: CourseRepo, sessions: sessionmaker[Session],
-                  force: bool = False) -> tuple[BatchSummary, bool]:
-    """grade-all --student alice, as the web app runs it: (summary, whether the canary ran)."""
+def _upload_batch(course: CourseRepo, sessions: sessionmaker[Session], force: bool = False,
+                  reuse_canary: bool = True) -> tuple[BatchSummary, bool]:
+    """grade-all --student alice --reuse-canary, as the web app runs it: (summary, whether the
+    canary ran)."""
     pool = RecordingPool()
     summary = grade_all(course, sessions, "squares", sandbox="none", student="alice",
-                        force=force, executor=pool)
+                        force=force, executor=pool, reuse_canary=reuse_canary)
     return summary, CANARY_KEY in pool.keys
 
 
@@ -58,6 +60,8 @@ def test_a_passing_canary_is_reused_until_its_grading_changes(
     again, ran = _upload_batch(example_course, one_student)
     assert not ran and again.graded == 1 and again.canary_kept
     assert again.canary is not None and again.canary.score == first.canary.score
+    _, ran = _upload_batch(example_course, one_student, reuse_canary=False)
+    assert ran, "a TA's batch grades the canary anew"
     _, ran = _upload_batch(example_course, one_student, force=True)
     assert ran
     notebook = example_course.source("squares").notebook

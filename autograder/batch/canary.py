@@ -5,8 +5,9 @@ Every batch grades the reference solution first: a grading that cannot give it f
 broken test, a missing data file, a broken sandbox) must not grade students. A web upload runs
 a batch of one, where the canary would double the cost of the upload. So a canary that passed is
 kept in the workspace (canary/<assignment>/<key>.json), keyed by the grading fingerprint, the
-reference notebook, the warmup code and the sandbox kind, and a later batch under the same key
-reuses it. A failed canary is never kept, and `grade-all --force` grades the canary again.
+reference notebook, the warmup code and the sandbox kind, and a later batch that asks for it
+(`grade-all --reuse-canary`, which the web app's uploads use) reuses it under the same key; a
+TA's grade-all grades the canary every time. A failed canary is never kept.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ A result is reused when the notebook's content and the grading fingerprint are u
 errors are never reused, so a rerun retries them. A submission whose grader died is retried on
 another grading process, up to `MAX_ATTEMPTS` times; then it is a grader-error, never the
 student's fault. The reference solution is graded first as a canary: if it does not earn full
-marks, the tests or the grader are broken and no student is graded. A canary that passed is
-reused by later batches while nothing it depends on changed (canary.py).
+marks, the tests or the grader are broken and no student is graded. Only batches that ask for it
+(the web app's one-upload batches) reuse a canary that passed while nothing it depends on changed
+(canary.py); every other batch grades it anew.
 """
 
 from __future__ import annotations
@@ -125,8 +126,11 @@ def _canary_message(assignment_id: str, result: Result) -> str:
 def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: str,
               sandbox: str = "bwrap", workers: int | None = None, student: str | None = None,
               force: bool = False, hooks: Hooks | None = None,
-              executor: Executor | None = None) -> BatchSummary:
-    """Grade what needs grading on `executor` (default: a local pool of `workers` processes)."""
+              executor: Executor | None = None, reuse_canary: bool = False) -> BatchSummary:
+    """Grade what needs grading on `executor` (default: a local pool of `workers` processes).
+
+    The canary is graded anew unless `reuse_canary` (the web app's batches of one upload): then
+    one kept from an earlier batch with the same tests, reference and sandbox is reused."""
     hooks = hooks or Hooks()
     spec = GradingSpec.from_repo(repo, assignment_id, hidden=True)
     fingerprint = spec_fingerprint(spec)
@@ -179,8 +183,8 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
                 from .pool import LocalPool  # the pool's machinery only when there is work
 
                 executor = LocalPool(sandbox, min(workers or os.cpu_count() or 1, len(jobs)))
-            kept = None if force else canary_file(workspace, spec, fingerprint,
-                                                  repo.source(assignment_id).notebook, sandbox)
+            kept = canary_file(workspace, spec, fingerprint, repo.source(assignment_id).notebook,
+                               sandbox) if reuse_canary and not force else None
             _Batch(repo, session, spec, fingerprint, executor, hooks, summary, stop,
                    kept).run(jobs)
     return summary

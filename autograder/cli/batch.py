@@ -138,6 +138,9 @@ def grade_all_command(
     dask: Annotated[str | None, typer.Option(
         "--dask", help="grade on a Dask cluster: its scheduler's address (tcp://host:8786), or "
         "'local' for a cluster on this machine")] = None,
+    reuse_canary: Annotated[bool, typer.Option(
+        "--reuse-canary", help="reuse the reference solution's passing run of an earlier batch "
+        "when nothing it depends on changed (the web app's one-upload batches)")] = False,
     sandbox: str = SandboxOption, workspace: Path | None = WorkspaceOption,
     db: str | None = DbOption,
 ) -> None:
@@ -151,7 +154,7 @@ def grade_all_command(
                TimeElapsedColumn(), TextColumn("{task.fields[statuses]}"))
     with Progress(*columns, console=console, transient=False) as progress:
         summary = grade_all(course, sessions, assignment, sandbox, workers, student, force,
-                            BarHooks(progress), executor)
+                            BarHooks(progress), executor, reuse_canary)
     if summary.canary is not None:
         c = summary.canary
         when = ("kept from an earlier batch, nothing changed"

@@ -72,6 +72,7 @@ class GradingQueue:
     def command(self, assignment_id: str, student_id: str) -> list[str]:
         command = [sys.executable, "-m", "autograder.cli.main", "grade-all", assignment_id,
                    "--student", student_id, "--workers", "1", "--sandbox", self.sandbox,
+                   "--reuse-canary",
                    "--workspace", str(self.workspace)]
         return command + (["--db", self.db_url] if self.db_url else [])
 
