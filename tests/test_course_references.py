@@ -14,7 +14,7 @@ import pytest
 from autograder.authoring.validate import validate
 from autograder.config import load_config
 from autograder.course import CONFIG_NAME, CourseRepo
-from autograder.sandbox.launch import make_launcher
+from autograder.sandbox.kinds import make_launcher
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = list(load_config(ROOT / CONFIG_NAME).assignments)

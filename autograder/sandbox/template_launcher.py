@@ -42,7 +42,6 @@ class TemplateWorker(Spawned):
     def kill(self) -> None:
         self.launcher.kill(self.token)
 
-
     def kill_soon(self) -> None:
         self.launcher.kill_soon(self.token)
 
@@ -53,6 +52,7 @@ class TemplateWorker(Spawned):
         if self.launcher.template_alive():
             return None
         return f"the warm sandbox template died under the worker: {self.launcher.log_tail()}"
+
 
 class TemplateLauncher(Launcher):
     """One warm template in bubblewrap (template.py), asked over a socket to fork each worker."""
@@ -71,8 +71,8 @@ class TemplateLauncher(Launcher):
         self.exits: dict[int, int] = {}
         self.finished: set[int] = set()
         self.last_started = 0.0
-
         self.broken = False  # the control socket ended: the template is gone
+
     # -- the template -----------------------------------------------------------------------
     def _command(self, data: Path | None, view: WorkerView, control_fd: int) -> list[str]:
         env = self.cold.environment({PRELOAD_ENV: json.dumps(list(view.preload)),
@@ -97,8 +97,8 @@ class TemplateLauncher(Launcher):
             env={})  # bubblewrap's own environment is readable in /proc inside: keep it empty
         theirs.close()
         self.ctl = ours
-        message = self._receive(lambda m: "ready" in m, self.startup_timeout)
         self.broken = False
+        message = self._receive(lambda m: "ready" in m, self.startup_timeout)
         if message is None:
             self.close()
             raise SandboxError(f"the warm template did not start: {self.log_tail()}")
@@ -122,8 +122,8 @@ class TemplateLauncher(Launcher):
                 return None
             data = self.ctl.recv(65536)
             if not data:
-                return None
                 self.broken = True
+                return None
             message = json.loads(data)
             if "exited" in message:
                 self.exits[message["exited"]] = message["code"]
