@@ -62,8 +62,8 @@ def print_summary(run: CleanRun) -> None:
     console.print(table)
     for test in result.tests:
         if test.status != "passed":
-            console.print(f"{LABELS.get(test.status, test.status)} ", Text(
-                f"{test.name.removeprefix('public/')} ({test.question})"), sep="")
+            console.print(LABELS.get(test.status, test.status), Text(
+                f"{test.name.removeprefix('public/')} ({test.question})"))
             for line in friendly(test.output).splitlines():
                 console.print(Text(f"    {line}"))
     total = len(result.tests)
