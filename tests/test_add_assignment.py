@@ -76,7 +76,7 @@ def course_copy(tmp_path: Path) -> Path:
         shutil.copytree(ROOT / folder, target / folder,
                         ignore=shutil.ignore_patterns("__pycache__"))
     (target / "tests").mkdir()
-    for name in ("conftest.py", "test_course_references.py"):
+    for name in ("conftest.py", "browser.py", "test_course_references.py"):
         shutil.copy(ROOT / "tests" / name, target / "tests" / name)
     return target
 
