@@ -18,32 +18,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# bubblewrap is the sandbox; Debian's package, installed when we are root.
+# Debian packages, installed when we are root; otherwise say exactly what to install.
+# $(call debian,<test that it is there>,<package>,<why>,<without it: "error" or "note">,<consequence>)
+define debian
+	@if ! $(1) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $(2) (Debian package; $(3))"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	  else \
+	    echo "$(4): $(2) is missing$(5); install it with: sudo apt-get install $(2)"; \
+	    test "$(4)" != error; \
+	  fi; \
+	fi
+endef
+
 system:
-	@if ! command -v bwrap >/dev/null; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing bubblewrap (Debian package)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
-	  else \
-	    echo "error: bubblewrap is missing; install it with: sudo apt-get install bubblewrap"; exit 1; \
-	  fi; \
-	fi
-	@if ! test -x /usr/bin/chromium; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing chromium (Debian package; the browser tests drive it through Playwright)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else \
-	    echo "note: chromium is missing, the browser tests are skipped; install it with: sudo apt-get install chromium"; \
-	  fi; \
-	fi
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing postgresql (Debian package; tests/test_postgres.py starts its own server)"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
-	  else \
-	    echo "note: PostgreSQL is missing, its gradebook test is skipped; install it with: sudo apt-get install postgresql"; \
-	  fi; \
-	fi
+	$(call debian,command -v bwrap,bubblewrap,the sandbox,error,)
+	$(call debian,test -x /usr/bin/chromium,chromium,the browser tests drive it through Playwright,note,: the browser tests are skipped)
+	$(call debian,ls /usr/lib/postgresql/*/bin/initdb,postgresql,tests/test_postgres.py starts its own server,note,: its gradebook test is skipped)
 
 test: setup
 	$(BIN)/ruff check autograder tests
