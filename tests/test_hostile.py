@@ -188,11 +188,8 @@ def test_hidden_tests_course_files_and_environment_are_not_visible(grade, hostil
     assert r.score == 5.0  # the probe costs nothing, and gains nothing
     # Look at what the probe saw, through the engine's own session machinery.
     spec = GradingSpec.from_repo(hostile_course, "squares")
-    session = SubmissionRun(launcher, [CodeCell(0, "probe", probe)], spec.limits)
+    session, student = live_run(launcher, spec, probe)
     try:
-        outcome = session.run_cells()
-        assert outcome[0].status == "ok", outcome
-        student = StudentProxy(session)
         seen = {name: student.get(name) for name in ("SEEN", "ENV", "REACH", "ENVIRONS", "UID")}
     finally:
         session.close()
@@ -489,8 +486,12 @@ LOOK_FOR_TRACES = LIBC + WALK + (
 
 
 def live_run(launcher, spec: GradingSpec, source: str) -> tuple[SubmissionRun, StudentProxy]:
-    """A submission whose one cell has run and whose worker stays alive for questions."""
-    run = SubmissionRun(launcher, [CodeCell(0, "c", source)], spec.limits)
+    """A submission whose one cell has run and whose worker stays alive for questions.
+
+    The cell gets minutes, not the course's short limit: these cells walk the whole file system,
+    which on a loaded CI machine takes longer than 6 s, and what they test is not timing."""
+    limits = spec.limits.model_copy(update={"cell_timeout": 180, "submission_timeout": 600})
+    run = SubmissionRun(launcher, [CodeCell(0, "c", source)], limits)
     outcome = run.run_cells()
     assert outcome[0].status == "ok", outcome
     return run, StudentProxy(run)
