@@ -21,6 +21,7 @@ grader -> template: {"op": "spawn", "token", "memory", "nproc", "fsize", "tmp"} 
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import os
@@ -34,6 +35,7 @@ from . import namespaces as ns
 from .exit_status import INIT_FAILED, pass_on
 from .launch import SHM_BYTES, Bubblewrap, ResourceLimits
 from .numba_cache import seed_private_cache
+from .worker import make_shell
 
 CONTROL_FD_ENV = "AUTOGRADER_CONTROL_FD"
 PRELOAD_ENV = "AUTOGRADER_PRELOAD"  # modules to import before forking (JSON list)
@@ -51,8 +53,32 @@ def warm_up(preload: list[str], warmup: str) -> None:
     are named by the assignment, never here."""
     for name in [*BASE_MODULES, *preload]:
         importlib.import_module(name)
+    make_shell()  # each forked worker finds its own copy (saves ~40 ms per submission)
+    _draw_once()
     if warmup:
         exec(compile(warmup, "warmup.py", "exec"), {"__name__": "__warmup__"})  # trusted: the course's
+
+
+def _draw_once() -> None:
+    """Draw and save one figure through matplotlib's lazily built parts (fonts and their glyphs,
+    the mathtext parser that log-scale ticks use, contours, tight layout, PNG), which otherwise
+    every forked worker builds again on its first plot: measured, +0.6 s per submission."""
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    grid = np.linspace(1.0, 2.0, 8)
+    figure, axes = plt.subplots(1, 3)
+    axes[0].contour(*np.meshgrid(grid, grid), np.outer(grid, grid), levels=3)
+    axes[0].set(title="θ₂ ŷ", xlabel="x", ylabel="y")
+    for log_axes, low in zip(axes[1:], (-12.0, 0.0), strict=True):  # log tick labels: mathtext
+        log_axes.loglog(grid, grid, ":", marker=".", label="θ₁")
+        log_axes.set(xlim=(10 ** low, 10 ** (low + 12)), ylim=(10 ** low, 10 ** (low + 12)))
+    axes[1].legend()
+    figure.tight_layout()
+    figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+    plt.close("all")
 
 
 def _send(ctl: socket.socket, message: dict[str, Any]) -> None:
@@ -192,6 +218,7 @@ def main() -> None:
     seed_private_cache()
     warm_up(json.loads(os.environ.pop(PRELOAD_ENV, "[]")), os.environ.pop(WARMUP_ENV, ""))
     sys.stdout.flush()
+    gc.freeze()  # the warm objects: a worker's collections never touch (and so copy) their pages
     _send(ctl, {"ready": True})
     serve(ctl)
 

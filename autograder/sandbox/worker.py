@@ -27,7 +27,10 @@ def _no_input(*_: Any, **__: Any) -> str:
 
 
 def make_shell() -> Any:
-    """An IPython shell with grading-friendly defaults (no colours, Agg plots, no input)."""
+    """An IPython shell with grading-friendly defaults (no colours, Agg plots, no input).
+
+    A warm template makes it before forking; a forked worker's call then returns that instance
+    (IPython's shell is a singleton) and re-applies the cheap settings."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
