@@ -20,6 +20,9 @@ A test that checks a property rather than values (inputs left unchanged, dtype, 
 determinism) is marked `@property_test`: it earns its points only when every value test of the
 functions it calls passed, so a function that returns a constant or its input earns nothing.
 
+A reference that depends only on the test's fixed inputs is decorated `@reference`: computed
+once per grading process instead of once per submission, its arrays read-only.
+
 Students see a hidden test's name, question, points and pass/fail only; its failure message
 (which usually holds expected values) is for staff, unless the test is marked `@safe_message`.
 """
@@ -29,6 +32,7 @@ from __future__ import annotations
 import pytest
 
 from .assertions import assert_close, assert_scalar, assert_unchanged
+from .reference import reference
 from .student import ForbiddenCallError, Handle, MissingName, StudentError, StudentProxy
 
 property_test = pytest.mark.property_test
@@ -57,5 +61,6 @@ __all__ = [
     "builds_on",
     "property_test",
     "question",
+    "reference",
     "safe_message",
 ]

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.testing import StudentError, question
+from autograder.testing import StudentError, question, reference
 
 pytestmark = question("cnn")
 
@@ -63,14 +63,19 @@ def test_forward_other_sizes(student, n_mels, n_classes, n, frames):
     check(logits.dtype.kind == "f" and np.isfinite(logits).all(), "logits must be finite floats")
 
 
-def train_and_predict(student) -> dict:
-    """One fit_predict call: 500 training clips, the 5 held-out draws predicted together."""
+@reference
+def held_out_features():
+    """The secret training set and the 5 held-out draws, as features (the same for everyone)."""
     data = sound_set()
     waves, y_train = data.make_sound_set(n_per_class=100, seed=SECRET_TRAIN_SEED)
     draws = [data.make_sound_set(n_per_class=CLIPS_PER_CLASS, seed=s) for s in SECRET_TEST_SEEDS]
-    X_train = data.log_mel_features(waves)
     X_test = np.concatenate([data.log_mel_features(w) for w, _ in draws])
-    y_test = np.concatenate([y for _, y in draws])
+    return data.log_mel_features(waves), y_train, X_test, np.concatenate([y for _, y in draws])
+
+
+def train_and_predict(student) -> dict:
+    """One fit_predict call: 500 training clips, the 5 held-out draws predicted together."""
+    X_train, y_train, X_test, y_test = held_out_features()
     try:
         with student.time_limit(150):
             pred = student.fit_predict(X_train, y_train, X_test, 5, seed=0)
@@ -82,8 +87,9 @@ def train_and_predict(student) -> dict:
                          f"{getattr(pred, 'shape', '')}, expected an array of {len(y_test)} labels"}
     if pred.dtype.kind not in "iu":
         return {"error": f"fit_predict returned dtype {pred.dtype}, not integer labels"}
-    per_draw = [float(np.mean(p == y)) for p, y in zip(np.split(pred, len(draws)),
-                                                      np.split(y_test, len(draws)), strict=True)]
+    draws = len(SECRET_TEST_SEEDS)
+    per_draw = [float(np.mean(p == y)) for p, y in zip(np.split(pred, draws),
+                                                      np.split(y_test, draws), strict=True)]
     return {"accuracy": float(np.mean(per_draw)), "per_draw": per_draw, "seconds": seconds}
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from autograder.testing import assert_close, assert_scalar, assert_unchanged, question
+from autograder.testing import assert_close, assert_scalar, assert_unchanged, question, reference
 
 pytestmark = question("gradient_descent")
 
@@ -83,6 +83,7 @@ def test_linear_regression_matches_least_squares(student):
     assert_close(theta, lstsq, rtol=1e-8, atol=1e-8, what="GD on least squares vs np.linalg.lstsq")
 
 
+@reference
 def _logreg_torch(X, y, lr, n_steps, eps=1e-12):
     Xt, yt = torch.tensor(X), torch.tensor(y)
     w = torch.zeros(X.shape[1], dtype=torch.float64, requires_grad=True)
