@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..course import CourseRepo
 from ..errors import UserError
 from ..gradebook.models import SubmissionRow
-from ..gradebook.store import cached_result, ensure_assignment, latest_submissions, record_result
+from ..gradebook.store import ensure_assignment, latest_submissions, record_result, reusable_results
 from ..grading.grade import GradingSpec
 from ..grading.results import Result
 from ..notebook import InvalidNotebook, read_bytes
@@ -108,11 +108,10 @@ def _store(session: Session, workspace: Path, done: list[tuple[_Job, Result]],
         if "full" in str(exc.orig):  # SQLite: "database or disk is full"
             raise disk_full(session.get_bind().url.database or "the gradebook") from None
         raise
-    for job, row in rows:
+    for (job, result), (_, row) in zip(done, rows, strict=True):
         assert job.student is not None
         write_atomically(result_path(workspace, job.student, row.assignment_id,
-                                     row.sha256 or job.sha256),
-                         row.contract().model_dump_json(indent=2))
+                                     row.sha256 or job.sha256), result.model_dump_json(indent=2))
 
 
 def _canary_message(assignment_id: str, result: Result) -> str:
@@ -145,6 +144,8 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
                 raise UserError(f"no collected submission of {student!r} for {assignment_id}")
             latest = {student: latest[student]}
         jobs: list[_Job] = []
+        reusable = {} if force or student else reusable_results(session, assignment_id,
+                                                                 fingerprint)
         for sid, row in sorted(latest.items()):
             path = workspace / row.path
             sha = row.notebook_sha256 or _notebook_sha(path)
@@ -167,10 +168,10 @@ def grade_all(repo: CourseRepo, sessions: sessionmaker[Session], assignment_id: 
                 summary.statuses[current.status] += 1
                 summary.reused += 1
                 continue
-            reuse = None if force or student else cached_result(session, assignment_id, sha,
-                                                                 fingerprint)
-            if reuse is not None:  # another submission's result: it becomes this one's
-                reuse = reuse.model_copy(update={"student": sid, "submission": str(path)})
+            earlier = reusable.get(sha)
+            if earlier is not None:  # another submission's result: it becomes this one's
+                reuse = earlier.contract().model_copy(update={"student": sid,
+                                                              "submission": str(path)})
                 _store(session, workspace, [(job, reuse)], fingerprint)
                 summary.statuses[reuse.status] += 1
                 summary.reused += 1

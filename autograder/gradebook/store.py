@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..config import GradingConfig
 from ..errors import UserError
@@ -42,10 +42,12 @@ def find_submission(session: Session, student_id: str, assignment_id: str,
 
 
 def submissions(session: Session, assignment_id: str) -> list[SubmissionRow]:
-    """All submissions of an assignment, oldest first (ties: order of collection)."""
+    """All submissions of an assignment, oldest first (ties: order of collection), with their
+    results loaded in one more query instead of one query per submission."""
     return list(session.scalars(select(SubmissionRow)
                                 .where(SubmissionRow.assignment_id == assignment_id)
-                                .order_by(SubmissionRow.submitted_at, SubmissionRow.id)))
+                                .order_by(SubmissionRow.submitted_at, SubmissionRow.id)
+                                .options(selectinload(SubmissionRow.result))))
 
 
 def latest_submissions(session: Session, assignment_id: str) -> dict[str, SubmissionRow]:
@@ -71,14 +73,15 @@ def record_result(session: Session, submission: SubmissionRow, result: Result,
     return row
 
 
-def cached_result(session: Session, assignment_id: str, sha256: str,
-                  fingerprint: str) -> Result | None:
-    """A finished result for the same notebook content under the same grading, if any."""
-    row = session.scalar(select(GradeResult).where(
-        GradeResult.assignment_id == assignment_id, GradeResult.sha256 == sha256,
-        GradeResult.fingerprint == fingerprint, GradeResult.status != "grader-error")
-        .order_by(GradeResult.graded_at.desc()).limit(1))
-    return None if row is None else row.contract()
+def reusable_results(session: Session, assignment_id: str,
+                     fingerprint: str) -> dict[str, GradeResult]:
+    """Finished results under this grading by notebook hash (the newest for each), in one query:
+    a submission whose content was graded before takes that result instead of a new grading."""
+    rows = session.scalars(select(GradeResult).where(
+        GradeResult.assignment_id == assignment_id, GradeResult.fingerprint == fingerprint,
+        GradeResult.status != "grader-error", GradeResult.sha256.is_not(None))
+        .order_by(GradeResult.graded_at, GradeResult.id))
+    return {row.sha256: row for row in rows if row.sha256}  # later rows win: the newest
 
 
 def overrides(session: Session, assignment_id: str) -> dict[tuple[str, str], Override]:

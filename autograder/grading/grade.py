@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,9 +111,11 @@ def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Resul
     student = StudentProxy(session, call_timeout=spec.limits.call_timeout)
     session.question_of = lambda: student.question
     all_forbidden = {m for q in spec.assignment.questions.values() for m in q.forbidden}
-    student.static_uses = forbidden_uses((c.source for c in cells), all_forbidden)
     try:
-        cell_outcomes = session.run_cells()
+        with ThreadPoolExecutor(1, "static scan") as scan:  # while the worker runs the cells
+            uses = scan.submit(forbidden_uses, [c.source for c in cells], all_forbidden)
+            cell_outcomes = session.run_cells()
+            student.static_uses = uses.result()
         outcomes = run_tests(spec.test_dirs, spec.tests_root, student, spec.forbidden,
                              recover=session.recover,
                              questions=set(spec.questions) if spec.questions else None)
