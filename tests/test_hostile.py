@@ -58,14 +58,20 @@ def notebook(*cells: str, metadata: dict | None = None) -> bytes:
 
 
 def sandbox_processes() -> list[int]:
-    """Processes running as the sandbox user (uid 65534) right now."""
+    """Live processes inside a sandbox right now: in another PID namespace than this one
+    (bubblewrap gives each its own), or running as the sandbox user (uid 65534). Both, because as
+    root the sandbox's uid 65534 is host uid 0 and the uid alone finds nothing. Zombies are dead
+    (a cold sandbox's bubblewrap waits a moment for the machine's init to reap it)."""
+    ours = os.readlink("/proc/self/ns/pid")
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if entry.stat().st_uid == 65534:
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                inside = entry.stat().st_uid == 65534 or os.readlink(entry / "ns" / "pid") != ours
+                if inside and state != "Z":
                     found.append(int(entry.name))
-            except FileNotFoundError:
+            except OSError:  # gone, a zombie, or another user's process we may not inspect
                 continue
     return found
 
@@ -107,6 +113,16 @@ def _in_tree(pid: int, root: int) -> bool:
             return False
         pid = int(stat.rsplit(")", 1)[1].split()[1])
     return False
+
+
+def test_the_leftover_check_sees_a_running_sandbox(hostile_course, launcher):
+    """The check every `grade` test ends with can fail: a live worker is found by it."""
+    before = set(sandbox_processes())
+    run, _ = live_run(launcher, GradingSpec.from_repo(hostile_course, "squares"), "x = 1")
+    try:
+        assert set(sandbox_processes()) - before
+    finally:
+        run.close()
 
 
 def q(result: Result, name: str) -> float:
@@ -294,6 +310,24 @@ def test_fork_bomb_is_contained(grade):
     r = grade(SQUARE, bomb, TOTAL)
     assert r.status in ("timeout", "crashed")
     assert q(r, "square") == 2.0
+
+
+FORK_AND_WAIT = ("import os, time\npids = []\nfor _ in range(1000):\n    try:\n"
+                 "        pid = os.fork()\n    except OSError:\n        break\n"
+                 "    if pid == 0:\n        time.sleep(60)\n        os._exit(0)\n"
+                 "    pids.append(pid)\nFORKED = len(pids)\n")
+
+
+def test_the_process_limit_holds_whoever_runs_the_grader(hostile_course, launcher):
+    """A submission gets at most the process limit: as root, where RLIMIT_NPROC does not apply
+    (the sandbox user is host uid 0), a pids cgroup per sandbox holds it (pids_cgroup.py)."""
+    from autograder.sandbox.launch import OWN_PROCESSES, ResourceLimits
+
+    run, seen = live_run(launcher, GradingSpec.from_repo(hostile_course, "squares"), FORK_AND_WAIT)
+    try:
+        assert 0 < seen.get("FORKED") <= ResourceLimits(0).max_processes + OWN_PROCESSES
+    finally:
+        run.close()
 
 
 @pytest.mark.parametrize("bomb", ["x = bytearray(40 * 2**30)",

@@ -29,6 +29,7 @@ import autograder
 from ..errors import UserError
 from .namespaces import PR_SET_PDEATHSIG, prctl
 from .numba_cache import COMPLETE, SEED_ENV, cache_dir
+from .pids_cgroup import PidsCgroup
 from .views import FULL_VIEW, WorkerView, hidden_paths, view_environment
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -38,6 +39,7 @@ SANDBOX_ETC = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "loc
 WORKER_MODULE = "autograder.sandbox.worker"
 SANDBOXED_ENV = "AUTOGRADER_SANDBOXED"  # set inside bubblewrap: the worker denies System V IPC
 SHM_BYTES = 256 * 1024 * 1024  # a worker's /dev/shm (POSIX shared memory), on top of its /tmp
+OWN_PROCESSES = 32  # the sandbox's own processes and threads (bubblewrap, init, a template's)
 
 
 def numba_seed() -> Path | None:
@@ -81,7 +83,8 @@ class ResourceLimits:
 
     def apply(self, sandboxed: bool) -> None:
         """Runs in the child between fork and exec. The process cap only inside the sandbox,
-        where it counts the sandbox user's processes rather than a student's whole desktop.
+        where it counts the sandbox user's processes rather than a student's whole desktop (and
+        counts nothing when that user is host root: see pids_cgroup.py).
         Outside it (a student's laptop) a limit the system refuses, as macOS does, is skipped."""
         limits = [(resource.RLIMIT_AS, self.memory_bytes), (resource.RLIMIT_FSIZE, self.max_file_bytes),
                   (resource.RLIMIT_CORE, 0)]
@@ -126,11 +129,13 @@ class Spawned:
 class PopenWorker(Spawned):
     """A worker that is a child process of the grader (bare or in its own bubblewrap)."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], workdir: Path) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], workdir: Path,
+                 cgroup: PidsCgroup | None = None) -> None:
         assert proc.stdin and proc.stdout and proc.stderr
         super().__init__(proc.stdin.fileno(), proc.stdout.fileno(), proc.stderr.fileno())
         self.proc = proc
         self.workdir = workdir
+        self.cgroup = cgroup
 
     def wait(self, timeout: float) -> int | None:
         try:
@@ -154,6 +159,8 @@ class PopenWorker(Spawned):
                 if stream is not None:
                     stream.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
+        if self.cgroup is not None:
+            self.cgroup.remove()
 
 
 class Launcher:
@@ -169,12 +176,13 @@ class Launcher:
         workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
         argv, env, cwd = self.command(workdir, data, view)
         sandboxed = self.sandboxed
+        cgroup = PidsCgroup.make(limits.max_processes + OWN_PROCESSES) if sandboxed else None
         proc = subprocess.Popen(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, cwd=cwd, start_new_session=True, close_fds=True,
-            preexec_fn=lambda: _in_child(limits, sandboxed),
+            preexec_fn=lambda: _in_child(limits, sandboxed, cgroup),
         )
-        return PopenWorker(proc, workdir)
+        return PopenWorker(proc, workdir, cgroup)
 
     def processes(self) -> list[int]:
         """Pids of the long-lived sandbox processes this launcher keeps (its warm templates)."""
@@ -309,11 +317,13 @@ class Bubblewrap(Launcher):
         return self.argv(binds, env, WORKER_MODULE), {}, workdir
 
 
-def _in_child(limits: ResourceLimits, sandboxed: bool) -> None:
+def _in_child(limits: ResourceLimits, sandboxed: bool, cgroup: PidsCgroup | None = None) -> None:
     """Between fork and exec: the limits, and death with the grader that started the worker
     (a killed grading process must not leave a student's code running, sandboxed or not)."""
     if sys.platform == "linux":
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if cgroup is not None:
+        cgroup.enter()
     limits.apply(sandboxed)
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .exit_status import worker_code
-from .launch import Bubblewrap, Launcher, ResourceLimits, Spawned
+from .launch import OWN_PROCESSES, Bubblewrap, Launcher, ResourceLimits, Spawned
+from .pids_cgroup import PidsCgroup
 from .template import CONTROL_FD_ENV, DATA_DIR, PRELOAD_ENV, REBIND_ENV, WARMUP_ENV
 from .transport import SandboxError
 from .views import FULL_VIEW, WorkerView, view_environment
@@ -72,6 +73,7 @@ class TemplateLauncher(Launcher):
         self.finished: set[int] = set()
         self.last_started = 0.0
         self.broken = False  # the control socket ended: the template is gone
+        self.cgroup: PidsCgroup | None = None
 
     # -- the template -----------------------------------------------------------------------
     def _command(self, data: Path | None, view: WorkerView, control_fd: int) -> list[str]:
@@ -87,13 +89,17 @@ class TemplateLauncher(Launcher):
         env[REBIND_ENV] = json.dumps(rebind)
         return self.cold.argv(extra, env, "autograder.sandbox.template")
 
-    def _start(self, data: Path | None, view: WorkerView) -> None:
+    def _start(self, data: Path | None, view: WorkerView, max_processes: int) -> None:
         self.close()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         started = time.monotonic()
+        # the template and the one submission it runs at a time share one process limit
+        self.cgroup = PidsCgroup.make(max_processes + OWN_PROCESSES)
+        enter = self.cgroup.enter if self.cgroup is not None else None
         self.proc = subprocess.Popen(
             self._command(data, view, theirs.fileno()), stdin=subprocess.DEVNULL,
             stdout=self.log, stderr=self.log, pass_fds=[theirs.fileno()], start_new_session=True,
+            preexec_fn=enter,
             env={})  # bubblewrap's own environment is readable in /proc inside: keep it empty
         theirs.close()
         self.ctl = ours
@@ -137,7 +143,7 @@ class TemplateLauncher(Launcher):
               view: WorkerView = FULL_VIEW) -> Spawned:
         key = (data, view)
         if self.key != key or self.broken or self.proc is None or self.proc.poll() is not None:
-            self._start(data, view)
+            self._start(data, view, limits.max_processes)
         assert self.ctl is not None
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
@@ -198,6 +204,9 @@ class TemplateLauncher(Launcher):
                 os.killpg(self.proc.pid, 9)
             self.proc.wait()
             self.proc = None
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
         self.key = None
 
 
