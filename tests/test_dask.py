@@ -5,22 +5,31 @@ warm sandbox; a worker killed mid-batch costs only its in-flight submission, whi
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import queue
 import signal
 from pathlib import Path
 
+import nbformat
 import psutil
 import pytest
 from batch_support import collect_files, descendants, gone, results, slow_notebook, wait_for
 from builders import wrong_notebook
 
-from autograder.authoring.solved import notebook_bytes
+from autograder.authoring.solved import notebook_bytes, solved_notebook
+from autograder.batch.bundle import Bundle
+from autograder.batch.executor import Task
 from autograder.batch.grade_all import grade_all
 from autograder.gradebook.db import open_gradebook
+from autograder.grading.grade import GradingSpec
+from autograder.grading.results import Result
 
 pytest.importorskip("distributed", reason="the dask extra is not installed")
 
-from autograder.batch.dask_executor import DaskExecutor  # after importorskip: needs distributed
+from distributed import LocalCluster  # after importorskip: the dask extra
+
+from autograder.batch.dask_executor import DaskExecutor
 
 
 def _dask_workers() -> list:
@@ -77,3 +86,42 @@ def test_a_local_cluster_grades_and_survives_a_killed_worker(example_course,
             assert (stored[student]["status"], stored[student]["score"]) == ("graded", 5.0)
     assert stored["wrong"]["status"] == "graded" and 0 < stored["wrong"]["score"] < 5
     assert gone(_cluster_processes(before), timeout=30) == []  # the cluster ended with it
+
+
+def test_a_batch_stopped_at_once_on_a_shared_cluster_stops_its_running_grading(
+        example_course, tmp_path: Path) -> None:
+    """On a cluster the batch does not own (a scheduler address, as on several machines), the
+    submission being graded when the batch stops at once (Ctrl-C) stops within seconds on its
+    worker, which lives on and grades the next batch."""
+    nb = solved_notebook(example_course, "squares")
+    nb.cells.append(nbformat.v4.new_code_cell(  # a name to find it by: the process's comm
+        "import ctypes, time\nctypes.CDLL(None).prctl(15, b'slowcell', 0, 0, 0)\ntime.sleep(300)"))
+    bundle = Bundle.of(GradingSpec.from_repo(example_course, "squares"))
+
+    def slow_cells() -> list:
+        found = []
+        for process in descendants(os.getpid()):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if process.name() == "slowcell":
+                    found.append(process)
+        return found
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                      memory_limit=0, silence_logs=logging.ERROR) as cluster:
+        batch = DaskExecutor(cluster.scheduler_address, "bwrap")
+        batch.start(bundle)
+        batch.submit(Task(1, "slow", "slow.ipynb", notebook_bytes(nb)), lambda t, o: None)
+        running = wait_for(slow_cells, 180, "the slow cell running on the Dask worker")
+        batch.close(now=True)
+        assert gone(running, timeout=15) == []
+        later = DaskExecutor(cluster.scheduler_address, "bwrap")  # the worker grades on
+        later.start(bundle)
+        outcomes: queue.Queue = queue.Queue()
+        later.submit(Task(2, "next", "next.ipynb",
+                          notebook_bytes(solved_notebook(example_course, "squares"))),
+                     lambda t, o: outcomes.put(o))
+        outcome = outcomes.get(timeout=180)
+        later.close(now=False)
+    assert outcome.kind == "result"
+    result = Result.model_validate_json(outcome.text)
+    assert (result.status, result.score) == ("graded", 5.0)

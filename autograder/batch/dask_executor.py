@@ -9,7 +9,9 @@ and reused for every submission it grades. The assignment's trusted bundle is sc
 the workers under its content hash and unpacked into each worker's own cache folder: a worker
 needs only the installed package and bubblewrap, no shared file system. Workers hold the hidden
 tests: run them on trusted machines only. Submissions go out as bytes, results come back as
-JSON text; only the coordinator writes the gradebook.
+JSON text; only the coordinator writes the gradebook. A batch that stops at once on a cluster
+it does not own ends its running gradings on their workers (`stop_running`): Dask's cancel alone
+would let them run to the end.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class GraderPlugin(WorkerPlugin):
     def __init__(self, sandbox: str) -> None:
         self.sandbox = sandbox
         self.grader: Grader | None = None
+        self.running: object = None  # the key of the Dask task being graded, if any
 
     def setup(self, worker) -> None:
         self.grader = Grader(self.sandbox)
@@ -46,9 +49,24 @@ class GraderPlugin(WorkerPlugin):
 
 
 def grade_on_worker(task: Task, bundle_sha: str, bundle_data: bytes) -> str:
-    plugin = get_worker().plugins[PLUGIN]
+    worker = get_worker()
+    plugin = worker.plugins[PLUGIN]
     assert isinstance(plugin, GraderPlugin) and plugin.grader is not None
-    return plugin.grader.grade(task, bundle_sha, bundle_data)
+    plugin.running = worker.get_current_task()
+    try:
+        return plugin.grader.grade(task, bundle_sha, bundle_data)
+    finally:
+        plugin.running = None
+
+
+def stop_running(keys: list, dask_worker) -> bool:
+    """Run on every worker by a batch that stops at once: if this worker is grading one of the
+    batch's tasks, end it (Dask's cancel only forgets a task that is running)."""
+    plugin = dask_worker.plugins.get(PLUGIN)
+    if not isinstance(plugin, GraderPlugin) or plugin.grader is None or plugin.running not in keys:
+        return False
+    plugin.grader.interrupt()
+    return True
 
 
 class DaskExecutor:
@@ -103,7 +121,10 @@ class DaskExecutor:
         if self.client is None:
             return
         with contextlib.suppress(Exception):  # the cluster may be gone already
-            self.client.cancel(list(self.futures))
+            futures = list(self.futures)
+            if now and futures and self.cluster is None:  # a cluster that outlives this batch
+                self.client.run(stop_running, [f.key for f in futures])
+            self.client.cancel(futures)
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

@@ -7,6 +7,9 @@ submission this process grades. It takes bytes and gives JSON text; it writes no
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import threading
 from pathlib import Path
 
@@ -53,6 +56,15 @@ class Grader:
                               message=str(exc)).model_dump_json()
             return grade_submission(spec, submission, self.launcher,
                                     task.student).model_dump_json()
+
+    def interrupt(self) -> None:
+        """Stop the grading in progress from another thread: its warm templates are killed (and
+        with them the submission's worker), as the OOM killer would; the grading ends at once as
+        a grader-error, which the coordinator that asked has already dropped, and the next task
+        starts a template again. A cold sandbox has no template to kill: its grading runs out."""
+        for pid in self.launcher.processes() if self.launcher is not None else []:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
 
     def close(self) -> None:
         """End the warm template with the process that started it."""
