@@ -66,6 +66,8 @@ class PidsCgroup:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        # opened here, so that `enter` between fork and exec is one write with nothing to allocate
+        self.procs = os.open(path / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
 
     @classmethod
     def make(cls, limit: int) -> PidsCgroup | None:
@@ -78,19 +80,20 @@ class PidsCgroup:
         try:
             path.mkdir()
             (path / "pids.max").write_text(str(limit))
+            return cls(path)
         except OSError:
             with contextlib.suppress(OSError):
                 path.rmdir()
             return None
-        return cls(path)
 
     def enter(self) -> None:
         """Move the calling process in: between fork and exec, before bubblewrap starts."""
-        with open(self.path / "cgroup.procs", "w") as procs:
-            procs.write("0")
+        os.write(self.procs, b"0")
 
     def remove(self, timeout: float = 5.0) -> None:
         """Remove it once its processes are gone (killed ones take a moment to be reaped)."""
+        with contextlib.suppress(OSError):
+            os.close(self.procs)
         deadline = time.monotonic() + timeout
         while True:
             try:
