@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.testing import StudentError, question
+from autograder.testing import StudentError, question, reference
 
 pytestmark = question("cnn")
 
@@ -50,11 +50,17 @@ def test_forward_shapes(student):
             f"{what}: expected finite float logits, got dtype {logits.dtype}")
 
 
-def test_fit_predict_smoke(student):
+@reference
+def smoke_features():
+    """40 small training clips and 10 to predict, as features."""
     data = sound_set()
     waves, y = data.make_sound_set(n_per_class=6, seed=11)
     test_waves, _ = data.make_sound_set(n_per_class=2, seed=12)
-    X, X_test = data.log_mel_features(waves), data.log_mel_features(test_waves)
+    return data.log_mel_features(waves), y, data.log_mel_features(test_waves)
+
+
+def test_fit_predict_smoke(student):
+    X, y, X_test = smoke_features()
     with student.time_limit(120):
         pred = student.fit_predict(X, y, X_test, 5, seed=0)
     check(isinstance(pred, np.ndarray) and pred.shape == (len(X_test),),
