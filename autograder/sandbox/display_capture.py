@@ -35,7 +35,9 @@ def _figures() -> list[tuple[str, bytes]]:
                                           f"{width:.0f} x {height:.0f} pixels)".encode()))
             continue
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight")
+        # one drawing pass: bbox_inches="tight", as Jupyter saves, draws twice (measured on
+        # gradient_descent's answer figure: 0.45 s instead of 0.27 s, in every submission)
+        figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
         outputs.append(("image/png", buffer.getvalue()))
     plt.close("all")
     return outputs
