@@ -2,8 +2,9 @@
 
 RLIMIT_NPROC counts the processes of a host user, and the kernel never applies it to host root.
 Started by root, bubblewrap maps the sandbox's uid 65534 to host uid 0, so there the rlimit
-alone let a fork bomb make 1,500 processes in 6 s against a limit of 256, on a machine whose
-pid_max is 32,768: enough to leave every grader (and everything else) unable to fork. The pids
+alone let a test's fork bomb make all the 1,000 processes it asked for against a limit of 256,
+on a machine whose pid_max is 32,768: a longer one leaves every grader (and everything else)
+unable to fork. The pids
 controller counts the processes (and threads) of a cgroup whoever owns them. A sandbox enters
 its cgroup before bubblewrap starts (`enter`, between fork and exec), so everything it ever
 starts is counted. Without a writable pids controller (not root, a container without cgroups)
@@ -13,6 +14,7 @@ there is none, and RLIMIT_NPROC, which then counts an ordinary user's processes,
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import os
 import time
@@ -34,22 +36,26 @@ def _enable_v2(parent: Path) -> bool:
         return False
 
 
+@functools.cache
 def _base() -> Path | None:
-    """The folder that holds this machine's sandbox cgroups, if the pids controller is usable."""
+    """The folder that holds this machine's sandbox cgroups, if the pids controller is usable
+    (found once per grading process, which then sweeps what killed ones left there)."""
+    base = None
     if (V1_ROOT / "cgroup.procs").is_file():
-        base = V1_ROOT / GROUP
         with contextlib.suppress(OSError):
-            base.mkdir(exist_ok=True)
-            return base if os.access(base, os.W_OK) else None
-        return None
-    controllers = V2_ROOT / "cgroup.controllers"
-    if controllers.is_file() and "pids" in controllers.read_text().split():
-        base = V2_ROOT / GROUP
-        with contextlib.suppress(OSError):
-            base.mkdir(exist_ok=True)
-            if _enable_v2(V2_ROOT) and _enable_v2(base):
-                return base
-    return None
+            (V1_ROOT / GROUP).mkdir(exist_ok=True)
+            if os.access(V1_ROOT / GROUP, os.W_OK):
+                base = V1_ROOT / GROUP
+    else:
+        controllers = V2_ROOT / "cgroup.controllers"
+        if controllers.is_file() and "pids" in controllers.read_text().split():
+            with contextlib.suppress(OSError):
+                (V2_ROOT / GROUP).mkdir(exist_ok=True)
+                if _enable_v2(V2_ROOT) and _enable_v2(V2_ROOT / GROUP):
+                    base = V2_ROOT / GROUP
+    if base is not None:
+        _sweep(base)
+    return base
 
 
 def _sweep(base: Path) -> None:
@@ -75,7 +81,6 @@ class PidsCgroup:
         base = _base()
         if base is None:
             return None
-        _sweep(base)
         path = base / f"{os.getpid()}-{next(_numbers)}"
         try:
             path.mkdir()

@@ -62,7 +62,8 @@ def warm_up(preload: list[str], warmup: str) -> None:
 def _draw_once() -> None:
     """Draw and save one figure through matplotlib's lazily built parts (fonts and their glyphs,
     the mathtext parser that log-scale ticks use, contours, tight layout, PNG), which otherwise
-    every forked worker builds again on its first plot: measured, +0.6 s per submission."""
+    every forked worker builds again on its first plot: measured, 0.14 s of gradient_descent's
+    cells."""
     import io
 
     import matplotlib.pyplot as plt
@@ -77,7 +78,7 @@ def _draw_once() -> None:
         log_axes.set(xlim=(10 ** low, 10 ** (low + 12)), ylim=(10 ** low, 10 ** (low + 12)))
     axes[1].legend()
     figure.tight_layout()
-    figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+    figure.savefig(io.BytesIO(), format="png")  # as display_capture saves answer figures
     plt.close("all")
 
 
