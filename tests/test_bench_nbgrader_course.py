@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from manual_course import MODEL_ANSWER, QUESTION, add_manual_question
 
 from autograder.bench.nbgrader_course import (
     SOLUTION_MARK,
@@ -98,3 +99,19 @@ def test_build_course_lays_out_config_source_data_and_submissions(squares, tmp_p
     source = nbformat.read(root / "source" / "squares" / "squares.ipynb", as_version=4)
     for student in ("s001", "s002"):
         assert nbformat.read(course.submitted(student), as_version=4) == source
+
+
+def test_manual_answers_are_plain_text_and_get_no_test_cell(example_course: CourseRepo) -> None:
+    """nbgrader refuses a solution region outside a solution cell; a manual question has no
+    tests to run."""
+    add_manual_question(example_course)
+    spec = GradingSpec.from_repo(example_course, "squares", hidden=True)
+    nb = _converted(spec, example_course.source("squares").notebook)
+    solutions = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert all(SOLUTION_MARK not in c.source for c in nb.cells if c not in solutions)
+    assert any("Squares grow *quadratically*." == c.source for c in nb.cells
+               if c.cell_type == "markdown"), MODEL_ANSWER
+    grade_ids = {c.metadata.nbgrader["grade_id"] for c in nb.cells
+                 if c.metadata.get("nbgrader", {}).get("grade")}
+    assert grade_ids == {f"tests_{q}" for q in spec.assignment.autograded}
+    assert f"tests_{QUESTION}" not in grade_ids

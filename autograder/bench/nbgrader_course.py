@@ -2,7 +2,9 @@
 
 The source notebook becomes an nbgrader source notebook: every code cell holding a
 `### BEGIN SOLUTION` region is an autograded answer cell, and one locked autograder test cell per
-question (worth the question's points) is appended. A test cell runs that question's public and
+autograded question (worth the question's points) is appended. A markdown answer to a manual
+question keeps its model answer without the region's marks (nbgrader refuses a solution region
+outside a solution cell, and the bench times autograding only). A test cell runs that question's public and
 hidden tests in the kernel, the way self-check does: pytest on the same test files, the `student`
 fixture an in-process `StudentProxy(LocalTransport(globals()))`. So nbgrader executes the same cells
 and the same test calls as we do, only inside the student's kernel.
@@ -26,6 +28,7 @@ from ..notebook import read_notebook
 from ..testing.runner import collect_tests
 
 SOLUTION_MARK = "### BEGIN SOLUTION"
+REGION_MARKS = (SOLUTION_MARK, "### END SOLUTION")
 SCHEMA_VERSION = 3
 CONFIG = '''c = get_config()  # noqa: F821 - nbgrader's config loader defines it
 c.CourseDirectory.root = {root!r}
@@ -77,7 +80,10 @@ def to_nbgrader(nb: nbformat.NotebookNode, spec: GradingSpec,
             cell.outputs, cell.execution_count = [], None
             if SOLUTION_MARK in cell.source:
                 cell.metadata["nbgrader"] = solution_metadata(f"answer_{index}")
-    for question, settings in spec.assignment.questions.items():
+        elif SOLUTION_MARK in cell.source:
+            cell.source = "\n".join(line for line in cell.source.splitlines()
+                                    if line.strip() not in REGION_MARKS)
+    for question, settings in spec.assignment.autograded.items():
         source = TEST_CELL.format(question=question, files=[str(p) for p in files.get(question, [])],
                                   root=str(spec.tests_root), forbidden=spec.forbidden)
         cell = nbformat.v4.new_code_cell(source)
