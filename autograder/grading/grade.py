@@ -119,6 +119,7 @@ def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Resul
         outcomes = run_tests(spec.test_dirs, spec.tests_root, student, spec.forbidden,
                              recover=session.recover,
                              questions=set(spec.questions) if spec.questions else None)
+        session.primary.collect_drawings()
     finally:
         session.close()
     tests, questions = score_tests(spec.assignment, outcomes, spec.assignment.hidden_visibility)

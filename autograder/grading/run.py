@@ -21,6 +21,7 @@ from typing import Any
 from ..config import CourseLimits
 from ..notebook import CodeCell
 from ..sandbox.codec import Decoder, Encoded, RemoteException, encode
+from ..sandbox.display_capture import MAX_OUTPUTS
 from ..sandbox.launch import Launcher, ResourceLimits
 from ..sandbox.process import OutputSink, WorkerProcess
 from ..sandbox.transport import CallbackServer, Decode, WorkerLost
@@ -66,6 +67,7 @@ class SubmissionRun:
     restarts: int = 0
     received: int = 0  # bytes its workers sent
     answer_outputs: dict[int, list[AnswerOutput]] = field(default_factory=dict)
+    drawing: set[int] = field(default_factory=set)  # answer cells whose figures the worker draws
     output: OutputSink = field(init=False)
     deadline: float = field(init=False)
     expired: bool = field(init=False, default=False)
@@ -103,12 +105,14 @@ class SubmissionRun:
     def _run_cell(self, cell: CodeCell) -> CellOutcome:
         assert self.worker is not None
         timeout = self._bounded(self.limits.cell_timeout)
-        request = {"source": cell.source, "capture": cell.answer is not None}
+        request = {"source": cell.source, "answer": cell.index if cell.answer is not None else None}
         reply = self.worker.request("run_cell", encode(request), timeout, None, _decode_plain)
         if not isinstance(reply, dict) or "ok" not in reply:
             return CellOutcome(cell.index, cell.cell_id, "error", "the cell's result was garbled")
         if cell.answer is not None:  # kept for the TA who grades the manual question
             self.answer_outputs[cell.index] = checked_outputs(reply.get("outputs"))
+            if reply.get("drawing") is True:
+                self.drawing.add(cell.index)
         error = reply.get("error")
         if reply["ok"] or not isinstance(error, RemoteException):
             return CellOutcome(cell.index, cell.cell_id, "ok")
@@ -137,8 +141,21 @@ class SubmissionRun:
                     break
         return outcomes
 
+    def collect_drawings(self) -> None:
+        """The answer cells' figures, which the worker drew while the grading went on. A worker
+        lost now costs only its figures: every test has run."""
+        for index in sorted(self.drawing):
+            try:
+                raw = self.request("drawn", encode({"cell": index}), None, None, _decode_plain)
+            except WorkerLost:
+                return
+            kept = self.answer_outputs.get(index, []) + checked_outputs(raw)
+            self.answer_outputs[index] = kept[:MAX_OUTPUTS]
+        self.drawing.clear()
+
     # -- workers ---------------------------------------------------------------------------------
     def _start(self, upto: int) -> None:
+        self.drawing.clear()
         self.worker = WorkerProcess(self.launcher, ResourceLimits(self.limits.memory_mb * 1024 * 1024),
                                     self.output, self.data, self.view)
         self.worker.start()

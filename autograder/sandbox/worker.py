@@ -14,7 +14,7 @@ from typing import Any
 
 from .channel import Channel, ChannelClosed
 from .codec import CodecError, Decoder, RemoteException, encode
-from .display_capture import run_capturing
+from .display_capture import Drawing, drawn_outputs, run_capturing
 from .host import Host, describe_exception
 from .launch import SANDBOXED_ENV
 from .namespaces import deny_sysv_ipc
@@ -55,6 +55,7 @@ class Worker:
         self.channel = channel
         self.shell = shell
         self.host = Host(shell.user_ns)
+        self.drawings: dict[int, Drawing] = {}  # answer cell index -> its figures being drawn
 
     def reply(self, request_id: int, value: Any) -> None:
         try:
@@ -81,11 +82,15 @@ class Worker:
             on_callback=self.host.callback_wrapper(self.invoke_callback),
         )
 
-    def run_cell(self, source: str, capture: bool = False) -> dict[str, Any]:
-        """Run one cell; `capture` (an answer cell) also returns what it displayed."""
+    def run_cell(self, source: str, answer: int | None = None) -> dict[str, Any]:
+        """Run one cell; an answer cell (its index in `answer`) also returns what it displayed,
+        its figures later (`drawn`)."""
         outputs = None
-        if capture:
-            result, outputs = run_capturing(self.shell, source)
+        if answer is not None:
+            protocol = (self.channel.read_fd, self.channel.write_fd)
+            result, outputs, drawing = run_capturing(self.shell, source, protocol)
+            if drawing is not None:
+                self.drawings[answer] = drawing
         else:
             result = self.shell.run_cell(source, store_history=False)
         error = result.error_before_exec or result.error_in_exec
@@ -94,11 +99,15 @@ class Worker:
         reply = {"ok": error is None, "error": describe_exception(error, 0) if error else None}
         if outputs is not None:
             reply["outputs"] = outputs
+            reply["drawing"] = answer in self.drawings
         return reply
 
     def handle(self, op: str, a: Any) -> Any:
         if op == "run_cell":
-            return self.run_cell(a["source"], bool(a.get("capture")))
+            answer = a.get("answer")
+            return self.run_cell(a["source"], answer if type(answer) is int else None)
+        if op == "drawn":
+            return drawn_outputs(self.drawings.pop(a["cell"], None))
         return self.host.dispatch(op, a)
 
     def serve(self) -> None:
