@@ -904,3 +904,22 @@ def test_a_deep_notebook_costs_only_itself_in_a_grade_run(hostile_course, tmp_pa
     first, second = json.loads(out.read_text())
     assert first["status"] == "invalid" and "nested too deeply" in first["message"]
     assert (second["status"], second["score"]) == ("graded", 5.0)
+
+
+def test_a_worker_started_from_a_thread_that_ends_lives_on(launcher):
+    """A sandbox dies with what started it, and the kernel counts that per thread: a worker (or
+    a warm template) started from a thread that has since ended must still answer. One
+    submission's views start their workers from threads of their own."""
+    from autograder.sandbox.codec import decode, encode
+    from autograder.sandbox.launch import ResourceLimits
+    from autograder.sandbox.process import OutputSink, WorkerProcess
+
+    worker = WorkerProcess(launcher, ResourceLimits(2 << 30), OutputSink(1 << 16))
+    starter = threading.Thread(target=worker.start)
+    starter.start()
+    starter.join()
+    time.sleep(0.5)  # the signal, were it sent, has arrived
+    try:
+        assert worker.request("ping", encode({}), 30, None, decode) == "pong"
+    finally:
+        worker.kill()

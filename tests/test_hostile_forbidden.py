@@ -11,6 +11,7 @@ marks. Now the worker that serves `square` has no torch or scipy on its file sys
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from test_hostile import _in_tree, launcher, notebook, sandbox_processes  # noqa
 from autograder.course import CourseRepo
 from autograder.grading.grade import GradingSpec, grade_submission
 from autograder.grading.results import Result
+from autograder.grading.run import SubmissionRun
 from autograder.submission import Submission
 
 SIDE_CELL = "import numpy as np\nimport sys, importlib, threading\nimport torch, scipy.special"
@@ -153,3 +155,24 @@ def test_no_copy_of_a_withheld_package_is_anywhere_in_the_worker(grade):
     r = grade(SIDE_CELL, probe, TOTAL_WITH_TORCH)
     failures = [t.output for t in r.tests if t.question == "square" and t.status != "passed"]
     assert r.questions["square"].score == 2.0, failures
+
+
+def test_the_views_run_their_cells_side_by_side(grade, monkeypatch: pytest.MonkeyPatch):
+    """Each view's worker runs the notebook at the same time as the other's (a second core then
+    hides the second run): with a slow first cell, each run starts before the other ends."""
+    spans: list[tuple[float, float]] = []
+    run_cells = SubmissionRun.run_cells
+
+    def timed(self: SubmissionRun) -> list:
+        start = time.monotonic()
+        try:
+            return run_cells(self)
+        finally:
+            spans.append((start, time.monotonic()))
+
+    monkeypatch.setattr(SubmissionRun, "run_cells", timed)
+    honest = "def square(x):\n    return np.asarray(x, dtype=float) ** 2"
+    r = grade("import time\ntime.sleep(3)\n" + SIDE_CELL, honest, TOTAL_WITH_TORCH)
+    assert (r.status, r.score) == ("graded", 5.0)
+    assert len(spans) == 2
+    assert max(start for start, _ in spans) < min(end for _, end in spans)

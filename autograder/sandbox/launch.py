@@ -21,8 +21,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import autograder
 
@@ -177,7 +179,7 @@ class Launcher:
         argv, env, cwd = self.command(workdir, data, view)
         sandboxed = self.sandboxed
         cgroup = PidsCgroup.make(limits.max_processes + OWN_PROCESSES) if sandboxed else None
-        proc = subprocess.Popen(
+        proc = start_process(
             argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=env, cwd=cwd, start_new_session=True, close_fds=True,
             preexec_fn=lambda: _in_child(limits, sandboxed, cgroup),
@@ -315,6 +317,22 @@ class Bubblewrap(Launcher):
         binds = ["--dir", self.HOME, *self.inputs(data, f"{self.HOME}/data", env, view),
                  *self.withhold(view), "--chdir", self.HOME]
         return self.argv(binds, env, WORKER_MODULE), {}, workdir
+
+
+@functools.cache
+def _starter(pid: int) -> ThreadPoolExecutor:
+    """This process's starter thread (per pid: a forked child has none of its parent's threads)."""
+    return ThreadPoolExecutor(1, thread_name_prefix=f"sandbox starter {pid}")
+
+
+def start_process(argv: list[str], **options: Any) -> subprocess.Popen[bytes]:
+    """`subprocess.Popen`, always from one thread that lives as long as the grading process.
+
+    A sandbox dies with what started it (PR_SET_PDEATHSIG here, bubblewrap's
+    --die-with-parent), and the kernel sends that signal when the *thread* that forked it ends:
+    a worker started from a short-lived thread (one submission's views run side by side) would be
+    killed with that thread."""
+    return _starter(os.getpid()).submit(subprocess.Popen, argv, **options).result()
 
 
 def _in_child(limits: ResourceLimits, sandboxed: bool, cgroup: PidsCgroup | None = None) -> None:

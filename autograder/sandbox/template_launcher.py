@@ -14,12 +14,13 @@ import select
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from .exit_status import worker_code
-from .launch import OWN_PROCESSES, Bubblewrap, Launcher, ResourceLimits, Spawned
+from .launch import OWN_PROCESSES, Bubblewrap, Launcher, ResourceLimits, Spawned, start_process
 from .pids_cgroup import PidsCgroup
 from .template import CONTROL_FD_ENV, DATA_DIR, PRELOAD_ENV, REBIND_ENV, WARMUP_ENV
 from .transport import SandboxError
@@ -96,7 +97,7 @@ class TemplateLauncher(Launcher):
         # the template and the one submission it runs at a time share one process limit
         self.cgroup = PidsCgroup.make(max_processes + OWN_PROCESSES)
         enter = self.cgroup.enter if self.cgroup is not None else None
-        self.proc = subprocess.Popen(
+        self.proc = start_process(
             self._command(data, view, theirs.fileno()), stdin=subprocess.DEVNULL,
             stdout=self.log, stderr=self.log, pass_fds=[theirs.fileno()], start_new_session=True,
             preexec_fn=enter,
@@ -220,15 +221,18 @@ class TemplatePool(Launcher):
 
     def __init__(self) -> None:
         self.templates: dict[tuple, TemplateLauncher] = {}
+        self.lock = threading.Lock()  # one submission's views spawn from threads of their own
 
     def spawn(self, data: Path | None, limits: ResourceLimits,
               view: WorkerView = FULL_VIEW) -> Spawned:
         key = (data, view)
-        if key not in self.templates:
-            while len(self.templates) >= self.MAX_TEMPLATES:
-                self.templates.pop(next(iter(self.templates))).close()
-            self.templates[key] = TemplateLauncher()
-        return self.templates[key].spawn(data, limits, view)
+        with self.lock:
+            if key not in self.templates:
+                while len(self.templates) >= self.MAX_TEMPLATES:
+                    self.templates.pop(next(iter(self.templates))).close()
+                self.templates[key] = TemplateLauncher()
+            template = self.templates[key]
+        return template.spawn(data, limits, view)
 
     def processes(self) -> list[int]:
         """Pids of the running templates (bubblewrap's), for tests that look for leftovers."""
