@@ -24,16 +24,18 @@ def test_split_times_without_any_student_line():
     assert split_times(1.0, [], 4.0) == (3.0, [], 0.0)
 
 
-def _run(sandbox: str, workers: int, seconds: list[float], elapsed: float) -> RunResult:
-    run = RunResult(sandbox, workers, elapsed=elapsed, warmups=[5.0], template_starts=[1.0])
-    run.submissions = [Graded(f"s{i}", s, "graded", 1.0, 1.0) for i, s in enumerate(seconds)]
+def _run(sandbox: str, workers: int, seconds: list[float], elapsed: float,
+         own: list[float] | None = None) -> RunResult:
+    run = RunResult(sandbox, workers, elapsed=elapsed, warmups=[5.0], template_starts=[1.0],
+                    paired=own is not None)
+    run.submissions = [Graded(f"s{i}", s, "graded", 1.0, 1.0, own[i] if own else None)
+                       for i, s in enumerate(seconds)]
     return run
 
 
 def _bench(one_per_sub: float, many_elapsed: float, nbgrader_elapsed: float) -> AssignmentBench:
-    bench = AssignmentBench("a", student={"median": {"total": 1.0}}, check_question="q",
-                            check_seconds=0.4)
-    bench.runs = [_run("bwrap", 1, [one_per_sub] * 4, 4 * one_per_sub),
+    bench = AssignmentBench("a", check_question="q", check_seconds=0.4)
+    bench.runs = [_run("bwrap", 1, [one_per_sub] * 4, 4 * one_per_sub, own=[1.0] * 4),
                   _run("bwrap", 2, [one_per_sub] * 4, many_elapsed)]
     bench.nbgrader = NbgraderRun(per_student=[nbgrader_elapsed / 4] * 4, elapsed=nbgrader_elapsed,
                                  scores={f"s{i}": (1.0, 1.0) for i in range(4)})
@@ -41,7 +43,7 @@ def _bench(one_per_sub: float, many_elapsed: float, nbgrader_elapsed: float) -> 
 
 
 def test_targets_pass_when_the_numbers_meet_them():
-    verdicts = {t.name.split()[0]: t.passed for t in targets(_bench(1.2, 2.6, 60.0), 2)}
+    verdicts = {t.name.split()[0]: t.passed for t in targets(_bench(1.05, 2.3, 60.0), 2)}
     assert verdicts == {"overhead": True, ">=": True, "throughput": True, "self-check": True}
 
 
@@ -50,6 +52,18 @@ def test_targets_miss_when_they_do_not():
     assert verdicts["overhead"] is False  # 2.0 s graded vs 1.0 s in-process
     assert verdicts[">="] is False  # 4 subs in 7.9 s vs 4 in 40 s: about 5x
     assert verdicts["throughput"] is False  # 8.0 s with one worker, 7.9 s with two
+
+
+def test_a_paired_run_reports_the_median_of_its_differences():
+    """Each grading is compared with the in-process round just before it, so a slow moment of
+    the machine that hits both sides of a pair cancels out."""
+    paired = _run("bwrap", 1, [1.1, 3.0, 1.3, 1.2, 5.0], 0.0, own=[1.0, 2.7, 1.1, 1.0, 4.5])
+    assert paired.own_seconds == 1.1
+    assert paired.overhead == pytest.approx(0.2)  # not 4 s - 1.1 s: pairs, not means
+    bench = AssignmentBench("a", runs=[paired])
+    (overhead, *_) = targets(bench, 1)
+    assert overhead.passed is False and "+0.20 s (median of 5 pairs" in overhead.value
+    assert _run("bwrap", 2, [1.0], 1.0).overhead is None  # unpaired: no pairs to take
 
 
 def test_targets_without_measurements_say_so():

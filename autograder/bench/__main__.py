@@ -82,7 +82,7 @@ def bench(
     if time.perf_counter() - started > 1:
         notes.append(f"our numba cache was built first ({time.perf_counter() - started:.0f} s, "
                      "once per machine), outside every number")
-    steps = 2 + 1 + (workers > 1) + (cold > 0) + (venv is not None)
+    steps = 1 + 1 + (workers > 1) + (cold > 0) + (venv is not None)
     results: list[AssignmentBench] = []
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
@@ -105,9 +105,11 @@ def bench(
         "'full marks' counts those that earned every point",
         "s / submission: wall time of one grading as its grading process saw it; subs / min: "
         "N over the timed batch's wall time (all workers, start signal to last result)",
-        "overhead: s / submission minus the student's own in-process time (same cells in the "
-        "worker's IPython shell, then ALL tests through LocalTransport; median of the rounds "
-        "after a first one that pays imports and JIT: 2, or 1 when a round takes over 10 s)",
+        "overhead: grading time minus the student's own time, the same notebook's cells in the "
+        "worker's IPython shell, then ALL its tests through LocalTransport, in the grading "
+        "process just before each grading (1 worker: the median of those N differences, its "
+        "subs / min over the gradings alone; more workers: their mean minus the in-process "
+        "median); the first in-process round pays imports and JIT and is not counted",
         f"cold sandbox: {cold} submissions, for reference (--cold-n); warm and nbgrader: {n} (--n)",
         "one-time costs are paid before the clock starts: our warm template per grading process, "
         "nbgrader's own start per batch",

@@ -1,13 +1,18 @@
 """The student's own time: a notebook's cells and all its tests, in this process, no grader.
 
-Also the self-check time (`time_check`). Runs in a subprocess of the bench
-(`python -m autograder.bench.inprocess run|check ...`), so imports,
-JIT and IPython state of one measurement do not leak into another. The cells run in the worker's own IPython
-shell (`make_shell`: Agg plots, `%matplotlib` a no-op) in the assignment's source folder (its data/ is there, as in the worker's home),
-then every test (public and hidden) runs through `LocalTransport`: the same test calls as grading,
-without sandbox, worker or pipes. The first round pays imports and JIT and is reported apart;
+A paired run of the bench (ours.py) asks a process of its own (`python -m
+autograder.bench.inprocess serve <id>`: one round per line read, one JSON line written) for one
+round before each grading, so that the grader's heap and the student's never share a process
+and both sides of a pair see the same moment of the machine. The cells run in
+the worker's own IPython shell (`make_shell`: Agg plots, `%matplotlib` a no-op) in the
+assignment's source folder (its data/ is there, as in the worker's home), then every test
+(public and hidden) runs through `LocalTransport`: the same test calls as grading, without
+sandbox, worker or pipes. A process's first round pays imports and JIT and is reported apart;
 the later rounds are what a warm template's fork would need at best.
 Only for trusted notebooks (the course's own solutions): the cells run unconfined here.
+
+The self-check time (`time_check`) is measured in a fresh process of its own
+(`python -m autograder.bench.inprocess check <id> <question>`), as a student's first check() is.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -29,8 +33,6 @@ from ..student.timing import time_check
 from ..testing.local import LocalTransport
 from ..testing.runner import run_tests
 from ..testing.student import StudentProxy
-
-LONG_ROUND = 10.0  # seconds
 
 
 def run_once(spec: GradingSpec, notebook: Path) -> dict[str, float | int]:
@@ -52,29 +54,27 @@ def run_once(spec: GradingSpec, notebook: Path) -> dict[str, float | int]:
             "count": len(outcomes)}
 
 
-def measure(repo: CourseRepo, assignment_id: str, rounds: int) -> dict:
+def serve(repo: CourseRepo, assignment_id: str) -> None:
+    """A first round at once, then one round per line on stdin; each a JSON line on stdout."""
     use_trusted_cache()
     spec = GradingSpec.from_repo(repo, assignment_id, hidden=True)
     notebook = repo.source(assignment_id).notebook
-    first = run_once(spec, notebook)
-    if first["total"] > LONG_ROUND:  # long runs vary little, and the bench has a time budget
-        rounds = 2
-    later = [run_once(spec, notebook) for _ in range(max(rounds - 1, 1))]
-    return {"first": first, "rounds": later,
-            "median": {k: statistics.median(r[k] for r in later) for k in ("cells", "tests", "total")}}
+    out = sys.stdout
+    print(json.dumps(run_once(spec, notebook)), file=out, flush=True)
+    for _ in sys.stdin:
+        print(json.dumps(run_once(spec, notebook)), file=out, flush=True)
 
 
 def main() -> None:
-    """`inprocess run <id> [rounds]` or `inprocess check <id> <question>`: JSON on stdout."""
+    """`inprocess serve <id>` or `inprocess check <id> <question>`: JSON on stdout."""
     mode, assignment_id = sys.argv[1], sys.argv[2]
     repo = CourseRepo.discover()
-    if mode == "check":  # a fresh process: the first check() pays what a student's first one does
-        seconds = time_check(repo.source(assignment_id).notebook, sys.argv[3],
-                             release=repo.release_dir(assignment_id))
-        print(json.dumps({"check": seconds}))
-    else:
-        rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-        print(json.dumps(measure(repo, assignment_id, rounds)))
+    if mode == "serve":
+        serve(repo, assignment_id)
+        return
+    seconds = time_check(repo.source(assignment_id).notebook, sys.argv[3],
+                         release=repo.release_dir(assignment_id))
+    print(json.dumps({"check": seconds}))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ from .ours import RunResult, run_batch
 @dataclass
 class AssignmentBench:
     assignment_id: str
-    student: dict = field(default_factory=dict)  # in-process cells + tests (inprocess.measure)
     check_question: str = ""
     check_seconds: float | None = None
     runs: list[RunResult] = field(default_factory=list)
@@ -36,9 +35,14 @@ class AssignmentBench:
                      and not r.error), None)
 
     @property
+    def paired(self) -> RunResult | None:
+        """The run that measured the student's own time next to each grading."""
+        return next((r for r in self.runs if r.paired and not r.error), None)
+
+    @property
     def student_seconds(self) -> float | None:
-        median = self.student.get("median")
-        return median["total"] if median else None
+        """The notebook's cells and all its tests in-process, warm (median of the rounds)."""
+        return self.paired.own_seconds if self.paired else None
 
 
 def _probe(args: list[str], timeout: float) -> dict:
@@ -74,11 +78,6 @@ def bench_assignment(repo: CourseRepo, assignment_id: str, n: int, cold_n: int, 
     out = AssignmentBench(assignment_id)
     timeout = float(limits.submission_timeout)
 
-    step("student's own time (in-process)")
-    try:
-        out.student = _probe(["run", assignment_id, "3"], timeout * 3)
-    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-        out.notes.append(f"in-process run failed: {exc}")
     step("self-check time")
     out.check_question = next(iter(spec.assignment.questions))
     try:
@@ -88,14 +87,16 @@ def bench_assignment(repo: CourseRepo, assignment_id: str, n: int, cold_n: int, 
 
     with tempfile.TemporaryDirectory(prefix=f"bench-{assignment_id}-") as tmp:
         subs = copies(Path(tmp) / "submissions", notebook, n)
-        plan = [("bwrap", 1, subs)]
+        plan = [("bwrap", 1, subs, True)]  # paired with the student's own time
         if workers > 1:
-            plan.append(("bwrap", workers, subs))
+            plan.append(("bwrap", workers, subs, False))
         if cold_n > 0:
-            plan.append(("bwrap-cold", 1, subs[:cold_n]))
-        for sandbox, count, batch in plan:
-            step(f"ours: {sandbox}, {count} worker{'s' * (count > 1)}, {len(batch)} submissions")
-            out.runs.append(run_batch(repo.root, assignment_id, sandbox, count, stub, batch, timeout))
+            plan.append(("bwrap-cold", 1, subs[:cold_n], False))
+        for sandbox, count, batch, paired in plan:
+            step(f"ours: {sandbox}, {count} worker{'s' * (count > 1)}, {len(batch)} submissions"
+                 + (", each after an in-process run" if paired else ""))
+            out.runs.append(run_batch(repo.root, assignment_id, sandbox, count, stub, batch,
+                                      timeout, paired))
         if venv is not None:
             step(f"nbgrader autograde, {n} submissions")
             try:

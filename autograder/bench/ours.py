@@ -5,13 +5,22 @@ Each grading process is what `grade-all` runs in its pool (a spec and a launcher
 the released stub notebook once: that starts its warm template (or, for the cold sandbox, loads
 pytest and the grader's modules) and is reported as a one-time cost. Then all processes are let
 go at once on a shared queue of N submissions, and the batch's wall time gives the throughput.
+
+A paired run (one process) measures the overhead: before each grading, a process of its own runs
+the same notebook and all its tests in-process (`inprocess.serve`, the student's own time), so
+that both sides of every difference see the same moment of a shared, noisy machine. Its
+throughput is then counted over the gradings alone.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import queue
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +41,7 @@ class Graded:
     status: str
     score: float
     max_score: float
+    own: float | None = None  # a paired run: the same notebook in-process, just before
 
 
 @dataclass
@@ -45,6 +55,21 @@ class RunResult:
     warmups: list[float] = field(default_factory=list)  # first grading per process (one-time)
     template_starts: list[float] = field(default_factory=list)
     error: str = ""
+    paired: bool = False
+    own_first: float = 0.0  # a paired run's first in-process round (imports, JIT): one-time
+    own_tests: str = ""  # "passed/count tests" of its last in-process round
+
+    @property
+    def own_seconds(self) -> float | None:
+        """A paired run's in-process time: the median of its rounds."""
+        owns = [g.own for g in self.submissions if g.own is not None]
+        return statistics.median(owns) if owns else None
+
+    @property
+    def overhead(self) -> float | None:
+        """A paired run's overhead: the median of (graded - in-process) over its pairs."""
+        pairs = [g.seconds - g.own for g in self.submissions if g.own is not None]
+        return statistics.median(pairs) if pairs else None
 
     @property
     def throughput(self) -> float:
@@ -60,16 +85,20 @@ class RunResult:
         return sum(g.status == "graded" and g.score >= g.max_score - 1e-6 for g in self.submissions)
 
 
-def _process(root: str, assignment_id: str, sandbox: str, warmup: str,
+def _process(root: str, assignment_id: str, sandbox: str, warmup: str, paired: bool,
              tasks: Any, results: Any, go: Any) -> None:
-    """One grading process: warm up, report, wait for the start signal, grade until told to stop."""
+    """One grading process: warm up, report, wait for the start signal, grade until told to stop
+    (a paired one runs the solution in-process before each grading: trusted notebooks only)."""
     try:
         repo = CourseRepo(Path(root))
         spec = GradingSpec.from_repo(repo, assignment_id, hidden=True)
         launcher = make_launcher(sandbox)
         start = time.perf_counter()
         grade_submission(spec, load_submission(Path(warmup)), launcher, "warmup")
-        results.put(("ready", time.perf_counter() - start, getattr(launcher, "last_started", None)))
+        warm = time.perf_counter() - start
+        own = _InProcess(root, assignment_id) if paired else None
+        results.put(("ready", warm, getattr(launcher, "last_started", None),
+                     own.first["total"] if own else 0.0))
     except Exception as exc:  # reported in the table, never a hang
         results.put(("failed", f"{type(exc).__name__}: {exc}"))
         return
@@ -77,16 +106,52 @@ def _process(root: str, assignment_id: str, sandbox: str, warmup: str,
     try:
         while (item := tasks.get()) is not None:
             student, path = item
+            round_ = own.round() if own else None
             start = time.perf_counter()
             result = grade_submission(spec, load_submission(Path(path)), launcher, student)
-            results.put(("done", Graded(student, time.perf_counter() - start, result.status,
-                                        result.score, result.max_score)))
+            graded = Graded(student, time.perf_counter() - start, result.status, result.score,
+                            result.max_score, round_["total"] if round_ else None)
+            results.put(("done", graded,
+                         f"{round_['passed']}/{round_['count']} tests" if round_ else ""))
     finally:
         launcher.close()
+        if own:
+            own.close()
+
+
+class _InProcess:
+    """The student's own time, from `python -m autograder.bench.inprocess serve`."""
+
+    def __init__(self, root: str, assignment_id: str) -> None:
+        self.log = Path(tempfile.gettempdir()) / f"bench-inprocess-{assignment_id}.log"
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "autograder.bench.inprocess", "serve", assignment_id],
+                cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
+        self.first = self._answer()
+
+    def round(self) -> dict:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("\n")
+        self.proc.stdin.flush()
+        return self._answer()
+
+    def _answer(self) -> dict:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the in-process run ended (exit code {self.proc.wait()}, "
+                               f"log: {self.log})")
+        return json.loads(line)
+
+    def close(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
 
 
 def run_batch(root: Path, assignment_id: str, sandbox: str, workers: int, warmup: Path,
-              submissions: list[tuple[str, Path]], timeout: float) -> RunResult:
+              submissions: list[tuple[str, Path]], timeout: float,
+              paired: bool = False) -> RunResult:
     """Grade `submissions` with `workers` processes; `timeout` bounds each wait for a result."""
     context = multiprocessing.get_context("spawn")
     tasks, results, go = context.Queue(), context.Queue(), context.Event()
@@ -95,9 +160,10 @@ def run_batch(root: Path, assignment_id: str, sandbox: str, workers: int, warmup
     for _ in range(workers):
         tasks.put(None)
     procs = [context.Process(target=_process, daemon=True,
-                             args=(str(root), assignment_id, sandbox, str(warmup), tasks, results, go))
+                             args=(str(root), assignment_id, sandbox, str(warmup), paired, tasks,
+                                   results, go))
              for _ in range(workers)]
-    run = RunResult(sandbox, workers)
+    run = RunResult(sandbox, workers, paired=paired)
     for proc in procs:
         proc.start()
     try:
@@ -109,11 +175,15 @@ def run_batch(root: Path, assignment_id: str, sandbox: str, workers: int, warmup
             run.warmups.append(message[1])
             if message[2] is not None:
                 run.template_starts.append(message[2])
+            run.own_first = message[3]
         start = time.perf_counter()
         go.set()
         for _ in submissions:
-            run.submissions.append(results.get(timeout=timeout)[1])
+            _, graded, run.own_tests = results.get(timeout=timeout)
+            run.submissions.append(graded)
         run.elapsed = time.perf_counter() - start
+        if paired:  # the in-process rounds are not grading time
+            run.elapsed = sum(g.seconds for g in run.submissions)
     except queue.Empty:
         run.error = f"no result within {timeout:.0f} s"
     finally:
