@@ -99,13 +99,8 @@ class Drawing:
             return None
         try:
             read_fd, write_fd = os.pipe()
-        except OSError:
-            return None
-        try:
             pid = os.fork()
         except OSError:
-            os.close(read_fd)
-            os.close(write_fd)
             return None
         if pid == 0:  # the copy: draw, write, leave without running anything of the parent's
             try:

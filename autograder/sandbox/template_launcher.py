@@ -139,11 +139,13 @@ class TemplateLauncher(Launcher):
         return lines[-1] if lines else "no output"
 
     def _receive(self, wanted: Any, timeout: float) -> dict | None:
-        """Read control messages until one matches `wanted`; exit reports are kept on the way.
-        With no time at all, it reads only what has already arrived."""
+        """Read control messages until one matches `wanted`; exit reports are kept on the way."""
         deadline = time.monotonic() + timeout
         while self.ctl is not None:
-            ready, _, _ = select.select([self.ctl], [], [], max(deadline - time.monotonic(), 0))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([self.ctl], [], [], remaining)
             if not ready:
                 return None
             data = self.ctl.recv(65536)
@@ -169,7 +171,6 @@ class TemplateLauncher(Launcher):
         request = {"op": "spawn", "memory": limits.memory_bytes, "nproc": limits.max_processes,
                    "fsize": limits.max_file_bytes, "tmp": TMP_BYTES}
         spare, self.spare = self.spare, None
-        self._receive(lambda _: False, 0)  # the template may have reported the spare's end
         if spare is not None and (spare.request != request or spare.token in self.finished):
             spare.discard()  # other limits, or it died waiting (the OOM killer): never handed out
             spare = None
