@@ -95,29 +95,16 @@ def grade(hostile_course: CourseRepo, launcher):
                                 launcher)
 
     yield run
-    leftover = sandbox_leftovers(before, launcher)
+    allowed = set(before)  # and the warm templates, which live for the whole module
+    allowed |= {p for p in sandbox_processes()
+                if any(_in_tree(p, template) for template in launcher.processes())}
+    leftover = set(sandbox_processes()) - allowed
     assert not leftover, f"sandbox processes left behind: {sorted(leftover)}"
 
 
-def sandbox_leftovers(before: set[int], launcher) -> set[int]:
-    """Sandbox processes that should be gone: new since `before`, not a warm template (which
-    lives for the whole module) with what sits directly under it, and not the one spare worker a
-    template keeps forked for the next submission, if it has one."""
-    templates = getattr(launcher, "templates", {}).values()
-    spares = {t.proc.pid: t.spare is not None for t in templates if t.proc is not None}
-    left = {p for p in set(sandbox_processes()) - before
-            if not any(_in_tree(p, template) for template in launcher.processes())}
-    for template, has_spare in spares.items():
-        under = {p for p in left if _in_tree(p, template, hops=5)}
-        if has_spare and len(under) == 1:
-            left -= under
-    return left
-
-
-def _in_tree(pid: int, root: int, hops: int = 4) -> bool:
-    """Whether pid is the template or directly under it (its bubblewrap init and itself, and a
-    worker's init); more `hops` reach the workers themselves."""
-    for _ in range(hops):
+def _in_tree(pid: int, root: int) -> bool:
+    """Whether pid is the template or directly under it (its bubblewrap init and itself)."""
+    for _ in range(4):
         if pid == root:
             return True
         try:
@@ -133,7 +120,7 @@ def test_the_leftover_check_sees_a_running_sandbox(hostile_course, launcher):
     before = set(sandbox_processes())
     run, _ = live_run(launcher, GradingSpec.from_repo(hostile_course, "squares"), "x = 1")
     try:
-        assert sandbox_leftovers(before, launcher)  # also beside a warm template's spare
+        assert set(sandbox_processes()) - before
     finally:
         run.close()
 

@@ -7,11 +7,8 @@ failure of the grader itself is `grader-error`, never a zero.
 
 from __future__ import annotations
 
-import contextlib
-import sys
 import time
 import traceback
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +28,6 @@ from .scoring import score_tests
 
 NOTEBOOK_METADATA_KEY = "autograder"
 WARMUP_FILE = "warmup.py"
-SCAN_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 
 
 @dataclass(frozen=True)
@@ -69,19 +65,6 @@ def _check_assignment(nb: dict, spec: GradingSpec, submission: Submission) -> No
         if value is not None and value != spec.assignment_id:
             raise InvalidNotebook(f"{submission.path.name}: this is the {source} of assignment "
                                   f"{value!r}, not {spec.assignment_id!r}")
-
-
-@contextlib.contextmanager
-def _responsive_waits() -> Iterator[None]:
-    """While the static scan (pure-Python, CPU-bound) runs in a thread, every reply the worker
-    sends wakes a thread that needs the interpreter lock: with Python's default switch interval
-    each wake-up can wait 5 ms for it (measured: 5-16 ms on a worker's start alone)."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(SCAN_SWITCH_INTERVAL)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
 
 
 def grade_submission(spec: GradingSpec, submission: Submission, launcher: Launcher,
@@ -129,7 +112,7 @@ def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Resul
     session.question_of = lambda: student.question
     all_forbidden = {m for q in spec.assignment.questions.values() for m in q.forbidden}
     try:
-        with ThreadPoolExecutor(1, "static scan") as scan, _responsive_waits():  # during the cells
+        with ThreadPoolExecutor(1, "static scan") as scan:  # while the worker runs the cells
             uses = scan.submit(forbidden_uses, [c.source for c in cells], all_forbidden)
             cell_outcomes = session.run_cells()
             student.static_uses = uses.result()

@@ -16,7 +16,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,26 +56,8 @@ class TemplateWorker(Spawned):
         return f"the warm sandbox template died under the worker: {self.launcher.log_tail()}"
 
 
-@dataclass
-class Asked:
-    """A worker asked of the template, whose answer may still be on its way."""
-
-    token: int
-    request: dict[str, Any]
-    fds: tuple[int, int, int]  # the grader's ends: requests, replies, output
-
-    def discard(self) -> None:
-        for fd in self.fds:
-            os.close(fd)
-
-
 class TemplateLauncher(Launcher):
-    """One warm template in bubblewrap (template.py), asked over a socket to fork each worker.
-
-    Each worker handed out is followed by a request for the next one (`spare`), so that a
-    worker's start (its namespaces, mounts and interpreter set-up, ~40 ms) happens while the
-    previous submission runs. A spare is a fresh fork of the template like any other: it has run
-    no student code and shares nothing with the worker before it."""
+    """One warm template in bubblewrap (template.py), asked over a socket to fork each worker."""
 
     name = "bwrap"
     sandboxed = True
@@ -94,8 +75,6 @@ class TemplateLauncher(Launcher):
         self.last_started = 0.0
         self.broken = False  # the control socket ended: the template is gone
         self.cgroup: PidsCgroup | None = None
-        self.answers: dict[int, dict] = {}  # "spawned" answers not yet taken
-        self.spare: Asked | None = None
 
     # -- the template -----------------------------------------------------------------------
     def _command(self, data: Path | None, view: WorkerView, control_fd: int) -> list[str]:
@@ -156,8 +135,6 @@ class TemplateLauncher(Launcher):
             if "exited" in message:
                 self.exits[message["exited"]] = message["code"]
                 self.finished.add(message["exited"])
-            if "spawned" in message:
-                self.answers[message["spawned"]] = message
             if wanted(message):
                 return message
         return None
@@ -168,46 +145,26 @@ class TemplateLauncher(Launcher):
         key = (data, view)
         if self.key != key or self.broken or self.proc is None or self.proc.poll() is not None:
             self._start(data, view, limits.max_processes)
-        request = {"op": "spawn", "memory": limits.memory_bytes, "nproc": limits.max_processes,
-                   "fsize": limits.max_file_bytes, "tmp": TMP_BYTES}
-        spare, self.spare = self.spare, None
-        if spare is not None and (spare.request != request or spare.token in self.finished):
-            spare.discard()  # other limits, or it died waiting (the OOM killer): never handed out
-            spare = None
-        worker = self._answered(spare or self._ask(request))
-        with contextlib.suppress(OSError):  # the next one starts while this one runs
-            self.spare = self._ask(request)
-        return worker
-
-    def _ask(self, request: dict[str, Any]) -> Asked:
-        """Send the template a spawn request with a new worker's pipes; do not wait."""
         assert self.ctl is not None
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
         output_r, output_w = os.pipe()
         self.tokens += 1
-        asked = Asked(self.tokens, request, (request_w, reply_r, output_r))
+        token = self.tokens
+        message = {"op": "spawn", "token": token, "memory": limits.memory_bytes,
+                   "nproc": limits.max_processes, "fsize": limits.max_file_bytes, "tmp": TMP_BYTES}
         try:
-            socket.send_fds(self.ctl, [json.dumps({**request, "token": asked.token}).encode()],
-                            [request_r, reply_w, output_w])
-        except OSError:
-            asked.discard()
-            raise
+            socket.send_fds(self.ctl, [json.dumps(message).encode()], [request_r, reply_w, output_w])
         finally:
             for fd in (request_r, reply_w, output_w):
                 os.close(fd)
-        return asked
-
-    def _answered(self, asked: Asked) -> TemplateWorker:
-        """The worker once the template says it forked it."""
-        if asked.token not in self.answers:
-            self._receive(lambda m: m.get("spawned") == asked.token, 30)
-        answer = self.answers.pop(asked.token, None)
+        answer = self._receive(lambda m: m.get("spawned") == token, 30)
         if answer is None or not answer.get("ok"):
-            asked.discard()
+            for fd in (request_w, reply_r, output_r):
+                os.close(fd)
             self.key = None
             raise SandboxError(f"the warm template could not fork a worker: {self.log_tail()}")
-        return TemplateWorker(self, asked.token, asked.fds)
+        return TemplateWorker(self, token, (request_w, reply_r, output_r))
 
     def exit_code(self, token: int, timeout: float) -> int | None:
         if token not in self.finished:
@@ -240,10 +197,6 @@ class TemplateLauncher(Launcher):
         self._receive(lambda m: m.get("exited") == token, 10)
 
     def close(self) -> None:
-        if self.spare is not None:
-            self.spare.discard()
-            self.spare = None
-        self.answers.clear()
         if self.ctl is not None:
             self.ctl.close()
             self.ctl = None
