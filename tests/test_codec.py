@@ -129,6 +129,37 @@ def test_oversized_frames_are_refused_before_reading():
     os.close(write_fd)
 
 
+def test_a_small_frame_goes_out_in_one_write(monkeypatch):
+    """Each write wakes the reader: a call's frame (header and arrays) must cost one wake-up."""
+    read_fd, write_fd = os.pipe()
+    writes = []
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: writes.append(fd) or real_write(fd, data))
+    enc = encode({"args": [np.arange(5.0), np.ones((2, 3)), b"raw"]})
+    Channel(read_fd, write_fd).send({"a": enc.tree}, enc.buffers)
+    monkeypatch.undo()
+    assert writes == [write_fd]
+    os.close(read_fd)
+    os.close(write_fd)
+
+
+def test_frames_read_ahead_together_come_back_one_by_one():
+    """The reader takes whatever the pipe holds at once; frames that arrived together, and a
+    frame that arrives in pieces, still come back whole and in order."""
+    read_fd, write_fd = os.pipe()
+    sender, receiver = Channel(read_fd, write_fd), Channel(read_fd, write_fd, nonblocking=True)
+    for n in (1, 2):
+        sender.send({"id": n}, [bytes([n]) * 1000 * n])
+    assert receiver.recv(deadline=None) == ({"id": 1}, [b"\x01" * 1000])
+    header = dumps_header({"m": {"id": 3}, "b": [3]})
+    os.write(write_fd, struct.pack(">I", len(header)) + header[:5])
+    assert receiver.recv(deadline=None)[0] == {"id": 2}
+    os.write(write_fd, header[5:] + b"end")
+    assert receiver.recv(deadline=None) == ({"id": 3}, [b"end"])
+    os.close(read_fd)
+    os.close(write_fd)
+
+
 TAGS = ["$t", "$d", "$i", "$f", "$c", "$b", "$a", "$e", "$h", "$cb", "$pickle"]
 TEXTS = ["", "0", "-12", "1e999", "nan", "1_0", "x", "9" * 5000, "é", "$t", " 3 "]
 INTS = [0, 1, -1, 2, 7, 2**31, 2**62, -(2**61 - 1) * 3, 10**40]
