@@ -18,10 +18,20 @@ from collections.abc import Iterable
 from IPython.core.inputtransformer2 import TransformerManager
 
 _transformer = TransformerManager()
+# Calls followed from one function. The scan runs in the grader on a student's source: a chain
+# of thousands of functions must neither exhaust the stack nor cost quadratic time. A module
+# reached only deeper than this is left to the enforcement (the views).
+MAX_CALL_DEPTH = 100
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 def _parse(source: str) -> ast.Module | None:
+    """The cell as Python. IPython leaves plain Python as it is, so its (slower) transformation
+    is needed only for a cell that is not: magics, shell escapes, `?` help."""
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        pass
     try:
         return ast.parse(_transformer.transform_cell(source))
     except (SyntaxError, ValueError, RecursionError):
@@ -63,6 +73,8 @@ class _Notebook:
         self.aliases: dict[str, str] = {}
         self.functions: dict[str, list[ast.AST]] = {}
         self.globals: set[str] = set()  # names the notebook itself binds at module level
+        self._walked: dict[str, list[tuple[str, str, str | None]]] = {}  # see `_events`
+        self._reached: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}  # see `_reach`
         for source in sources:
             tree = _parse(source)
             if tree is not None:
@@ -96,26 +108,58 @@ class _Notebook:
             return f"{base}.{rest}" if rest else base
         return None
 
-    def uses(self, name: str, forbidden: tuple[str, ...], seen: set[str]) -> dict[str, str]:
+    def uses(self, name: str, forbidden: tuple[str, ...]) -> dict[str, str]:
         """Forbidden module -> an example of how `name` (or a function it calls) reaches it."""
+        return self._reach(name, forbidden, set(), 0)[0]
+
+    def _reach(self, name: str, forbidden: tuple[str, ...], calling: set[str],
+               depth: int) -> tuple[dict[str, str], bool]:
+        """`uses`, and whether it is complete: a call back into a function still being followed
+        (`calling`), or deeper than `MAX_CALL_DEPTH`, is not followed. Complete results are kept,
+        so a function is followed once however many others call it."""
+        known = self._reached.get((name, forbidden))
+        if known is not None:
+            return known, True
+        if name not in self.functions:
+            return {}, True
+        if name in calling or depth > MAX_CALL_DEPTH:
+            return {}, False
+        calling.add(name)
         found: dict[str, str] = {}
-        if name in seen or name not in self.functions:
-            return found
-        seen.add(name)
+        complete = True
+        for path, shown, callee in self._events(name):
+            if callee is None:
+                module = _matches(path, forbidden)
+                if module and module not in found:
+                    found[module] = shown
+                continue
+            reached, whole = self._reach(callee, forbidden, calling, depth + 1)
+            complete = complete and whole
+            for module, how in reached.items():
+                found.setdefault(module, f"{how} (through {callee})")
+        calling.discard(name)
+        if complete:
+            self._reached[(name, forbidden)] = found
+        return found, complete
+
+    def _events(self, name: str) -> list[tuple[str, str, str | None]]:
+        """What `name`'s definitions reach, in the order they reach it: (module path, how it is
+        shown, None) for a module, ("", "", function) for a call of a notebook function. Each
+        definition is walked once, however many functions reach it."""
+        events = self._walked.get(name)
+        if events is not None:
+            return events
+        events = []
         for definition in self.functions[name]:
             for node in ast.walk(definition):
-                for path in self._references(node):
-                    module = _matches(path, forbidden)
-                    if module and module not in found:
-                        found[module] = path
+                events += [(path, path, None) for path in self._references(node)]
                 if isinstance(node, ast.Name) and node.id in self.functions:
-                    for module, path in self.uses(node.id, forbidden, seen).items():
-                        found.setdefault(module, f"{path} (through {node.id})")
-            for star in (k for k in self.aliases if k.startswith("*")):
-                module = _matches(self.aliases[star], forbidden)
-                if module and module not in found and self._uses_unbound(definition):
-                    found[module] = f"from {self.aliases[star]} import *"
-        return found
+                    events.append(("", "", node.id))
+            stars = [self.aliases[k] for k in self.aliases if k.startswith("*")]
+            if stars and self._uses_unbound(definition):
+                events += [(module, f"from {module} import *", None) for module in stars]
+        self._walked[name] = events
+        return events
 
     def _references(self, node: ast.AST) -> list[str]:
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -184,7 +228,7 @@ def forbidden_uses(sources: Iterable[str], forbidden: Iterable[str]) -> dict[str
     notebook = _Notebook(sources)
     report = {}
     for name in notebook.functions:
-        uses = notebook.uses(name, modules, set())
+        uses = notebook.uses(name, modules)
         if uses:
             report[name] = uses
     return report
