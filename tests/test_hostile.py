@@ -923,3 +923,57 @@ def test_a_worker_started_from_a_thread_that_ends_lives_on(launcher):
         assert worker.request("ping", encode({}), 30, None, decode) == "pong"
     finally:
         worker.kill()
+
+
+POISON_CACHE = """
+import os
+entry = os.path.join(os.environ["NUMBA_CACHE_DIR"], "librosa_x", "f.nbi")
+BEFORE = open(entry, "rb").read()
+try:
+    with open(entry, "wb") as f:
+        f.write(b"poison")
+    WRITE = "written"
+except OSError as exc:
+    WRITE = type(exc).__name__
+with open(entry + ".tmp", "wb") as f:
+    f.write(b"poison")
+os.replace(entry + ".tmp", entry)  # how numba itself writes an entry
+AFTER = open(entry, "rb").read()
+"""
+READ_CACHE = """
+import os
+SEEN = open(os.path.join(os.environ["NUMBA_CACHE_DIR"], "librosa_x", "f.nbi"), "rb").read()
+"""
+
+
+@pytest.mark.parametrize("kind", ["bwrap", "bwrap-cold"])
+def test_a_poisoned_numba_cache_stays_the_submission_s_own(hostile_course, kind, tmp_path,
+                                                         monkeypatch):
+    """numba's cache files are pickles: a worker's cache is a private mirror of the trusted seed.
+    Writing into an entry fails (the seed is read-only), replacing one replaces only the
+    worker's link, and the next submission reads the trusted entry again."""
+    from autograder.sandbox.numba_cache import COMPLETE, cache_dir
+
+    monkeypatch.setenv("AUTOGRADER_CACHE", str(tmp_path))
+    entry = cache_dir() / "librosa_x" / "f.nbi"
+    entry.parent.mkdir(parents=True)
+    entry.write_bytes(b"trusted")
+    (cache_dir() / COMPLETE).touch()
+    spec = GradingSpec.from_repo(hostile_course, "squares")
+    fresh = make_launcher(kind)
+    try:
+        poisoner, seen = live_run(fresh, spec, POISON_CACHE)
+        try:
+            assert seen.get("BEFORE") == b"trusted"
+            assert seen.get("WRITE") != "written"
+            assert seen.get("AFTER") == b"poison"
+        finally:
+            poisoner.close()
+        later, seen_later = live_run(fresh, spec, READ_CACHE)
+        try:
+            assert seen_later.get("SEEN") == b"trusted"
+        finally:
+            later.close()
+    finally:
+        fresh.close()
+    assert entry.read_bytes() == b"trusted"

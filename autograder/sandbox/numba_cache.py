@@ -53,8 +53,18 @@ def build_numba_cache(warmup: str) -> Path | None:
 
 
 def seed_private_cache() -> None:
-    """In the worker, before any student code: copy the read-only seed into the private home."""
+    """In the worker, before any student code: mirror the read-only seed into the private home.
+
+    Each file is a symbolic link into the seed, which is mounted read-only: numba reads through
+    it, and writes a new index or entry as a new file that replaces the link (it writes a
+    temporary file and renames it), so nothing a submission does reaches the seed or another
+    submission. Copying the files cost ~7 ms of every worker's start."""
     seed = os.environ.get(SEED_ENV)
     private = os.environ.get("NUMBA_CACHE_DIR")
     if seed and private and Path(seed).is_dir() and not Path(private).exists():
-        shutil.copytree(seed, private, ignore=shutil.ignore_patterns(COMPLETE, f"{BUILT}*"))
+        shutil.copytree(seed, private, symlinks=False, copy_function=_link,
+                        ignore=shutil.ignore_patterns(COMPLETE, f"{BUILT}*"))
+
+
+def _link(source: str, target: str) -> None:
+    os.symlink(source, target)
