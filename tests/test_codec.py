@@ -31,6 +31,7 @@ def roundtrip(value, **kwargs):
 @pytest.mark.parametrize("value", [
     None, True, 0, -7, 2**100, 1.5, float("inf"), 1 + 2j, "text", b"\x00\xff",
     [1, [2, (3, 4)]], {"a": 1, (1, 2): [3.0]}, (), {},
+    {"$t": [1], "$pickle": "x", "": {"b": (1, None)}},  # str keys that look like tags stay keys
 ])
 def test_plain_values_roundtrip(value):
     out = roundtrip(value)
@@ -95,6 +96,7 @@ def test_exceptions_travel_as_type_name_and_message():
     {"$i": "9" * 100000},                                     # giant integer
     {"$cb": 1},                                               # callback where none allowed
     {"$d": [[[1], 2]]},                                       # unhashable key
+    {"$o": [["a", 1]]},                                       # an object tag without an object
     {"a": 1, "b": 2},                                         # plain dicts are not allowed
 ])
 def test_crafted_payloads_are_refused(tree):
@@ -160,7 +162,7 @@ def test_frames_read_ahead_together_come_back_one_by_one():
     os.close(write_fd)
 
 
-TAGS = ["$t", "$d", "$i", "$f", "$c", "$b", "$a", "$e", "$h", "$cb", "$pickle"]
+TAGS = ["$t", "$d", "$o", "$i", "$f", "$c", "$b", "$a", "$e", "$h", "$cb", "$pickle"]
 TEXTS = ["", "0", "-12", "1e999", "nan", "1_0", "x", "9" * 5000, "é", "$t", " 3 "]
 INTS = [0, 1, -1, 2, 7, 2**31, 2**62, -(2**61 - 1) * 3, 10**40]
 
@@ -190,6 +192,8 @@ def random_tree(rng: np.random.Generator, depth: int = 0) -> object:
         "$t": lambda: [random_tree(rng, depth + 1) for _ in range(int(rng.integers(0, 3)))],
         "$d": lambda: [[random_tree(rng, depth + 1), random_tree(rng, depth + 1)]
                        for _ in range(int(rng.integers(0, 3)))],
+        "$o": lambda: {pick(TEXTS): random_tree(rng, depth + 1)
+                       for _ in range(int(rng.integers(0, 3)))},
         "$i": lambda: pick(TEXTS), "$f": lambda: pick(TEXTS),
         "$c": lambda: [pick(TEXTS), pick(TEXTS)],
         "$b": lambda: pick(INTS),

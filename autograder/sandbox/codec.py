@@ -1,6 +1,7 @@
 """The strict codec: the only way values cross the trust boundary.
 
-A value becomes a JSON tree plus a list of raw byte buffers. Only plain data is representable:
+A value becomes a JSON tree plus a list of raw byte buffers (a dict whose keys are all str is a
+JSON object, `{"$o": {...}}`; any other dict a list of key-value pairs, `{"$d": [[k, v], ...]}`). Only plain data is representable:
 None, bool, int, float, complex, str, bytes, list, tuple, dict, NumPy arrays and scalars of
 numeric/bool dtypes (torch tensors travel as arrays), exceptions as (type name, message), and two
 kinds of reference: a *handle* to an object that stays in the worker and a *callback* to a function
@@ -201,6 +202,10 @@ class Encoder:
 
     def _dict(self, v: dict, depth: int) -> Any:
         self._count()
+        if all(type(k) is str for k in v):  # the common case, and every message's envelope
+            for k in v:
+                self._str(k, depth)
+            return {"$o": {k: self._enc(x, depth + 1) for k, x in v.items()}}
         self.hashed_keys += sum(map(_hashed_key, v))
         if self.hashed_keys > self.limits.max_hashed_keys:
             raise CodecError(f"dicts have more than {self.limits.max_hashed_keys} keys that "
@@ -310,6 +315,11 @@ class Decoder:
                 raise CodecError("unhashable dictionary key") from exc
         return out
 
+    def _object(self, body: Any, depth: int) -> dict:
+        """A dict whose keys are all str: a JSON object (its keys come out of the JSON parser
+        as str, and str keys count against no limit: see the module's note)."""
+        return {k: self._dec(v, depth + 1) for k, v in _expect(body, dict).items()}
+
     def _int(self, body: Any, _depth: int) -> int:
         text = _expect(body, str)
         if len(text) > self.limits.max_int_digits:
@@ -378,7 +388,7 @@ class Decoder:
 
 
 _BY_TAG: dict[str, Callable[[Decoder, Any, int], Any]] = {
-    "$t": Decoder._tuple, "$d": Decoder._dict, "$i": Decoder._int, "$f": Decoder._float,
+    "$t": Decoder._tuple, "$d": Decoder._dict, "$o": Decoder._object, "$i": Decoder._int, "$f": Decoder._float,
     "$c": Decoder._complex, "$b": Decoder._bytes, "$a": Decoder._array_tag,
     "$e": Decoder._exception, "$h": Decoder._handle, "$cb": Decoder._callback,
 }
