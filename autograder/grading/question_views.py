@@ -89,5 +89,9 @@ class ViewedRuns:
         return [incident for run in self.runs.values() for incident in run.incidents]
 
     def close(self) -> None:
+        """Every view's worker is told to stop before the first is waited for: their deaths
+        (a few ms each, the kernel freeing their memory) overlap."""
+        for run in self.runs.values():
+            run.stop_soon()
         for run in self.runs.values():
             run.close()

@@ -189,6 +189,11 @@ class SubmissionRun:
             raise lost
         self._restart(upto=len(self.cells))
 
+    def stop_soon(self) -> None:
+        """Have the worker killed without waiting for it (`close` waits)."""
+        if self.worker is not None:
+            self.worker.stop_soon()
+
     def close(self) -> None:
         """The end of the run: the watchdog stands down, the worker stops, and what it sent is
         freed (see COLLECT_AFTER_BYTES)."""

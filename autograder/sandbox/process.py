@@ -149,6 +149,10 @@ class WorkerProcess:
     def expire(self) -> None:
         """The submission's watchdog: stop the worker from another thread, whatever it does."""
         self.expired = True
+        self.stop_soon()
+
+    def stop_soon(self) -> None:
+        """Have the worker killed without waiting for it (thread-safe); `kill` waits for its end."""
         spawned = self.spawned
         if spawned is not None:
             spawned.kill_soon()
