@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -412,15 +413,25 @@ def decode(tree: Any, buffers: list[bytes], **kwargs: Any) -> Any:
     return Decoder(buffers, **kwargs).decode(tree)
 
 
+# One encoder, and one decoder per thread, made once: `json.dumps` and `json.loads` with options
+# build a new one for every call (a third of a small header's cost). A decoder is per thread
+# because its scanner calls back into Python (`_plain_int`), where another thread may run.
+_HEADER_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+_header_decoders = threading.local()
+
+
 def dumps_header(tree: Any) -> bytes:
-    return json.dumps(tree, separators=(",", ":"), allow_nan=False).encode()
+    return _HEADER_ENCODER.encode(tree).encode()
 
 
 def loads_header(data: bytes) -> Any:
     """Parse a frame's JSON header; any way it is not acceptable JSON is a `CodecError`."""
+    decoder = getattr(_header_decoders, "decoder", None)
+    if decoder is None:
+        decoder = _header_decoders.decoder = json.JSONDecoder(parse_constant=_reject_constant,
+                                                              parse_int=_plain_int)
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant,
-                          parse_int=_plain_int)
+        return decoder.decode(data.decode("utf-8"))
     except RecursionError:
         raise CodecError("message header is nested too deeply") from None
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, int digits over the limit
