@@ -64,6 +64,20 @@ def descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
+SLOW_CELL = "import ctypes, time\nctypes.CDLL(None).prctl(15, b'slowcell', 0, 0, 0)\ntime.sleep(300)"
+
+
+def slow_cells() -> list[psutil.Process]:
+    """This process's descendants running `SLOW_CELL` (found by the name the cell gives itself,
+    its comm: whatever sandbox runs it)."""
+    found = []
+    for process in descendants(os.getpid()):
+        with contextlib.suppress(psutil.NoSuchProcess):  # ended while we looked
+            if process.name() == "slowcell":
+                found.append(process)
+    return found
+
+
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> object:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

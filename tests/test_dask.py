@@ -14,7 +14,16 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
-from batch_support import collect_files, descendants, gone, results, slow_notebook, wait_for
+from batch_support import (
+    SLOW_CELL,
+    collect_files,
+    descendants,
+    gone,
+    results,
+    slow_cells,
+    slow_notebook,
+    wait_for,
+)
 from builders import wrong_notebook
 
 from autograder.authoring.solved import notebook_bytes, solved_notebook
@@ -88,33 +97,26 @@ def test_a_local_cluster_grades_and_survives_a_killed_worker(example_course,
     assert gone(_cluster_processes(before), timeout=30) == []  # the cluster ended with it
 
 
+@pytest.mark.parametrize("sandbox", ["bwrap", "bwrap-cold"])
 def test_a_batch_stopped_at_once_on_a_shared_cluster_stops_its_running_grading(
-        example_course, tmp_path: Path) -> None:
+        example_course, tmp_path: Path, sandbox: str) -> None:
     """On a cluster the batch does not own (a scheduler address, as on several machines), the
     submission being graded when the batch stops at once (Ctrl-C) stops within seconds on its
-    worker, which lives on and grades the next batch."""
+    worker, which lives on and grades the next batch. A cold sandbox has no warm template to
+    kill: its worker is killed, and no fresh one replays the cells."""
     nb = solved_notebook(example_course, "squares")
-    nb.cells.append(nbformat.v4.new_code_cell(  # a name to find it by: the process's comm
-        "import ctypes, time\nctypes.CDLL(None).prctl(15, b'slowcell', 0, 0, 0)\ntime.sleep(300)"))
+    nb.cells.append(nbformat.v4.new_code_cell(SLOW_CELL))
     bundle = Bundle.of(GradingSpec.from_repo(example_course, "squares"))
-
-    def slow_cells() -> list:
-        found = []
-        for process in descendants(os.getpid()):
-            with contextlib.suppress(psutil.NoSuchProcess):
-                if process.name() == "slowcell":
-                    found.append(process)
-        return found
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
                       memory_limit=0, silence_logs=logging.ERROR) as cluster:
-        batch = DaskExecutor(cluster.scheduler_address, "bwrap")
+        batch = DaskExecutor(cluster.scheduler_address, sandbox)
         batch.start(bundle)
         batch.submit(Task(1, "slow", "slow.ipynb", notebook_bytes(nb)), lambda t, o: None)
         running = wait_for(slow_cells, 180, "the slow cell running on the Dask worker")
         batch.close(now=True)
         assert gone(running, timeout=15) == []
-        later = DaskExecutor(cluster.scheduler_address, "bwrap")  # the worker grades on
+        later = DaskExecutor(cluster.scheduler_address, sandbox)  # the worker grades on
         later.start(bundle)
         outcomes: queue.Queue = queue.Queue()
         later.submit(Task(2, "next", "next.ipynb",

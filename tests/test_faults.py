@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 from batch_support import (
+    SLOW_CELL,
     cli,
     collect_files,
     descendants,
     gone,
     kill_next_grader,
     results,
+    slow_cells,
     slow_notebook,
     summary_of,
     wait_for,
@@ -245,3 +247,39 @@ def test_an_override_of_an_older_submission_is_flagged_not_applied(
         session.commit()
         (grade,) = compute_grades(session, config, "squares")
         assert grade.overridden == ["square"] and grade.questions["square"].score == 1.0
+
+
+
+@pytest.mark.parametrize("sandbox", ["bwrap", "bwrap-cold"])
+def test_an_interrupted_grading_ends_at_once_and_blames_no_student(example_course, sandbox):
+    """`Grader.interrupt` (a batch stopped at once on Dask) ends the grading in progress within
+    seconds as a grader-error, never a status of the student's own. A cold sandbox's worker once
+    ran on to its cell's time limit, and fresh workers then replayed the cells."""
+    import nbformat
+
+    from autograder.batch.bundle import Bundle
+    from autograder.batch.executor import Task
+    from autograder.batch.grader import Grader
+    from autograder.grading.grade import GradingSpec
+    from autograder.grading.results import Result
+
+    nb = solved_notebook(example_course, "squares")
+    nb.cells.append(nbformat.v4.new_code_cell(SLOW_CELL))
+    bundle = Bundle.of(GradingSpec.from_repo(example_course, "squares"))
+    grader = Grader(sandbox)
+    done: list[str] = []
+    task = Task(1, "slow", "slow.ipynb", notebook_bytes(nb))
+    thread = threading.Thread(target=lambda: done.append(grader.grade(task, bundle.sha256,
+                                                                      bundle.data)))
+
+    try:
+        thread.start()
+        running = wait_for(slow_cells, 180, "the slow cell running")
+        grader.interrupt()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "the grading ran on after the interrupt"
+        assert gone(running, timeout=15) == []
+        result = Result.model_validate_json(done[0])
+        assert result.status == "grader-error", result.message
+    finally:
+        grader.close()

@@ -7,9 +7,6 @@ submission this process grades. It takes bytes and gives JSON text; it writes no
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import threading
 from pathlib import Path
 
@@ -46,6 +43,7 @@ class Grader:
             spec = self.spec(bundle, bundle_data)
             if self.launcher is None:
                 self.launcher = make_launcher(self.sandbox)
+            self.launcher.resume()
             path = Path(task.name)
             try:
                 submission = parse_submission(task.data, path)
@@ -58,13 +56,10 @@ class Grader:
                                     task.student).model_dump_json()
 
     def interrupt(self) -> None:
-        """Stop the grading in progress from another thread: its warm templates are killed (and
-        with them the submission's worker), as the OOM killer would; the grading ends at once as
-        a grader-error, which the coordinator that asked has already dropped, and the next task
-        starts a template again. A cold sandbox has no template to kill: its grading runs out."""
-        for pid in self.launcher.processes() if self.launcher is not None else []:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
+        """Stop the grading in progress from another thread (`Launcher.interrupt`): it ends at
+        once as a grader-error, which the coordinator that asked has already dropped."""
+        if self.launcher is not None:
+            self.launcher.interrupt()
 
     def close(self) -> None:
         """End the warm template with the process that started it."""

@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from ..errors import UserError
 from .namespaces import PR_SET_PDEATHSIG, prctl
 from .numba_cache import COMPLETE, SEED_ENV, cache_dir
 from .pids_cgroup import PidsCgroup
+from .transport import SandboxError
 from .views import FULL_VIEW, WorkerView, hidden_paths, view_environment
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -41,6 +43,7 @@ SANDBOX_ETC = ("alternatives", "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "loc
 WORKER_MODULE = "autograder.sandbox.worker"
 SANDBOXED_ENV = "AUTOGRADER_SANDBOXED"  # set inside bubblewrap: the worker denies System V IPC
 SHM_BYTES = 256 * 1024 * 1024  # a worker's /dev/shm (POSIX shared memory), on top of its /tmp
+STOPPED = "the grading was stopped (the batch was interrupted)"
 OWN_PROCESSES = 32  # the sandbox's own processes and threads (bubblewrap, init, a template's)
 
 
@@ -131,12 +134,13 @@ class Spawned:
 class PopenWorker(Spawned):
     """A worker that is a child process of the grader (bare or in its own bubblewrap)."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], workdir: Path,
+    def __init__(self, proc: subprocess.Popen[bytes], workdir: Path, launcher: Launcher,
                  cgroup: PidsCgroup | None = None) -> None:
         assert proc.stdin and proc.stdout and proc.stderr
         super().__init__(proc.stdin.fileno(), proc.stdout.fileno(), proc.stderr.fileno())
         self.proc = proc
         self.workdir = workdir
+        self.launcher = launcher
         self.cgroup = cgroup
 
     def wait(self, timeout: float) -> int | None:
@@ -155,7 +159,11 @@ class PopenWorker(Spawned):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
 
+    def grader_failure(self) -> str | None:
+        return STOPPED if self.launcher.stopped else None
+
     def close(self) -> None:
+        self.launcher.forget(self)
         for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             with contextlib.suppress(OSError):
                 if stream is not None:
@@ -171,10 +179,17 @@ class Launcher:
     name = "abstract"
     sandboxed = False
 
+    def __init__(self) -> None:
+        self.stopped = False  # `interrupt` ended the grading in progress; `resume` for the next
+        self._running: set[PopenWorker] = set()  # started and not yet closed
+        self._running_lock = threading.Lock()  # `interrupt` comes from another thread
+
     def spawn(self, data: Path | None, limits: ResourceLimits,
               view: WorkerView = FULL_VIEW) -> Spawned:
         """Start a worker with `view` of the packages (what a warm launcher preloads is ignored
         by the others)."""
+        if self.stopped:
+            raise SandboxError(STOPPED)
         workdir = Path(tempfile.mkdtemp(prefix="autograder-worker-"))
         argv, env, cwd = self.command(workdir, data, view)
         sandboxed = self.sandboxed
@@ -184,7 +199,30 @@ class Launcher:
             env=env, cwd=cwd, start_new_session=True, close_fds=True,
             preexec_fn=lambda: _in_child(limits, sandboxed, cgroup),
         )
-        return PopenWorker(proc, workdir, cgroup)
+        worker = PopenWorker(proc, workdir, self, cgroup)
+        with self._running_lock:
+            self._running.add(worker)
+        if self.stopped:  # interrupted while it started: it must not run the grading on
+            worker.kill_soon()
+        return worker
+
+    def forget(self, worker: PopenWorker) -> None:
+        with self._running_lock:
+            self._running.discard(worker)
+
+    def interrupt(self) -> None:
+        """End the grading in progress, from another thread: its workers are killed, their loss
+        is the grader's (`SandboxError`, never the student's), and no worker starts again until
+        `resume`."""
+        self.stopped = True
+        with self._running_lock:
+            running = list(self._running)
+        for worker in running:
+            worker.kill_soon()
+
+    def resume(self) -> None:
+        """Workers may start again (the next grading after an `interrupt`)."""
+        self.stopped = False
 
     def processes(self) -> list[int]:
         """Pids of the long-lived sandbox processes this launcher keeps (its warm templates)."""
@@ -229,6 +267,7 @@ class Bubblewrap(Launcher):
     SEED = "/opt/autograder/numba-seed"
 
     def __init__(self, tmp_size_mb: int = 512) -> None:
+        super().__init__()
         self.bwrap = shutil.which("bwrap")
         if self.bwrap is None:
             raise UserError("bubblewrap (bwrap) is not installed: run `apt-get install bubblewrap` "

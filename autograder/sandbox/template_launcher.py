@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import select
+import signal
 import socket
 import subprocess
 import tempfile
@@ -63,6 +64,7 @@ class TemplateLauncher(Launcher):
     sandboxed = True
 
     def __init__(self, startup_timeout: float = 300.0) -> None:
+        super().__init__()
         self.cold = Bubblewrap()
         self.startup_timeout = startup_timeout
         self.key: tuple | None = None
@@ -220,6 +222,7 @@ class TemplatePool(Launcher):
     MAX_TEMPLATES = 4
 
     def __init__(self) -> None:
+        super().__init__()
         self.templates: dict[tuple, TemplateLauncher] = {}
         self.lock = threading.Lock()  # one submission's views spawn from threads of their own
 
@@ -237,6 +240,14 @@ class TemplatePool(Launcher):
     def processes(self) -> list[int]:
         """Pids of the running templates (bubblewrap's), for tests that look for leftovers."""
         return [t.proc.pid for t in self.templates.values() if t.proc is not None]
+
+    def interrupt(self) -> None:
+        """Kill the warm templates, and with them the submission's workers, as the OOM killer
+        would: the grading ends at once as a grader-error, and the next spawn starts a template
+        again."""
+        for pid in self.processes():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
 
     def close(self) -> None:
         for template in self.templates.values():
