@@ -70,7 +70,7 @@ class Channel:
     def _write_all(self, data: bytes, deadline: float | None) -> None:
         view = memoryview(data)
         while view:
-            if not self.nonblocking:
+            if not self.nonblocking and deadline is not None:
                 _wait(self._writable, deadline)
             try:
                 written = os.write(self.write_fd, view)
