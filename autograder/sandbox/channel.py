@@ -113,7 +113,8 @@ class Channel:
                 raise ChannelClosed("end of stream")
             self.received += len(data)
             self._pending += data
-        taken = bytes(self._pending[:n])
+        with memoryview(self._pending) as pending:  # one copy: a frame may be hundreds of MB
+            taken = bytes(pending[:n])
         del self._pending[:n]
         return taken
 

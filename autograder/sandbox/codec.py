@@ -1,20 +1,21 @@
 """The strict codec: the only way values cross the trust boundary.
 
-A value becomes a JSON tree plus a list of raw byte buffers (a dict whose keys are all str is a
-JSON object, `{"$o": {...}}`; any other dict a list of key-value pairs, `{"$d": [[k, v], ...]}`). Only plain data is representable:
-None, bool, int, float, complex, str, bytes, list, tuple, dict, NumPy arrays and scalars of
-numeric/bool dtypes (torch tensors travel as arrays), exceptions as (type name, message), and two
-kinds of reference: a *handle* to an object that stays in the worker and a *callback* to a function
-that stays in the grader. Decoding never imports, evaluates or unpickles anything, and checks every
-size before it allocates.
+A value becomes a JSON tree plus a list of raw byte buffers. Only plain data is representable:
+None, bool, int, float, complex, str, bytes, list, tuple, dict (one whose keys are all str as a
+JSON object, `{"$o": {...}}`, any other as key-value pairs, `{"$d": [[k, v], ...]}`), NumPy
+arrays and scalars of numeric/bool dtypes (torch tensors travel as arrays), exceptions as (type
+name, message), and two kinds of reference: a *handle* to an object that stays in the worker and
+a *callback* to a function that stays in the grader. Decoding never imports, evaluates or
+unpickles anything, and checks every size before it allocates.
 
 Decoding costs time linear in the message. The one place where Python itself is not linear is a
 dict whose keys all hash alike: ints, floats, tuples and the like hash the same in every process
 (`hash(k * (2**61 - 1)) == 0`), so a crafted reply of n such keys would cost n**2 comparisons.
 Rule: a message carries at most `max_hashed_keys` dict keys that are not str (in total, over all
 its dicts). str keys are hashed with SipHash over all 64 bits: many full collisions cannot be
-crafted even when the seed is known, while ints collide by arithmetic. Both sides apply the rule, so an honest worker reports an oversized dict as an encoding error and a
-hostile one is refused by the grader's decoder before the dict is built.
+crafted even when the seed is known, while ints collide by arithmetic. Both sides apply the
+rule, so an honest worker reports an oversized dict as an encoding error and a hostile one is
+refused by the grader's decoder before the dict is built.
 """
 
 from __future__ import annotations
@@ -389,8 +390,8 @@ class Decoder:
 
 
 _BY_TAG: dict[str, Callable[[Decoder, Any, int], Any]] = {
-    "$t": Decoder._tuple, "$d": Decoder._dict, "$o": Decoder._object, "$i": Decoder._int, "$f": Decoder._float,
-    "$c": Decoder._complex, "$b": Decoder._bytes, "$a": Decoder._array_tag,
+    "$t": Decoder._tuple, "$d": Decoder._dict, "$o": Decoder._object, "$i": Decoder._int,
+    "$f": Decoder._float, "$c": Decoder._complex, "$b": Decoder._bytes, "$a": Decoder._array_tag,
     "$e": Decoder._exception, "$h": Decoder._handle, "$cb": Decoder._callback,
 }
 
