@@ -95,11 +95,15 @@ def grade(hostile_course: CourseRepo, launcher):
                                 launcher)
 
     yield run
-    allowed = set(before)  # and the warm templates, which live for the whole module
-    allowed |= {p for p in sandbox_processes()
-                if any(_in_tree(p, template) for template in launcher.processes())}
-    leftover = set(sandbox_processes()) - allowed
+    leftover = sandbox_leftovers(before, launcher)
     assert not leftover, f"sandbox processes left behind: {sorted(leftover)}"
+
+
+def sandbox_leftovers(before: set[int], launcher) -> set[int]:
+    """Sandbox processes that should be gone: new since `before`, and not a warm template (which
+    lives for the whole module) or what sits directly under it."""
+    return {p for p in set(sandbox_processes()) - before
+            if not any(_in_tree(p, template) for template in launcher.processes())}
 
 
 def _in_tree(pid: int, root: int) -> bool:

@@ -17,7 +17,12 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import EXAMPLE
-from test_hostile import _in_tree, launcher, notebook, sandbox_processes  # noqa: F401 - fixture
+from test_hostile import (  # noqa: F401 - fixture
+    launcher,
+    notebook,
+    sandbox_leftovers,
+    sandbox_processes,
+)
 
 from autograder.course import CourseRepo
 from autograder.grading.grade import GradingSpec, grade_submission
@@ -100,8 +105,7 @@ def grade(forbidden_course: CourseRepo, launcher):  # noqa: F811 - the imported 
                                 launcher)
 
     yield run
-    leftover = {p for p in set(sandbox_processes()) - before
-                if not any(_in_tree(p, template) for template in launcher.processes())}
+    leftover = sandbox_leftovers(before, launcher)
     assert not leftover, f"sandbox processes left behind: {sorted(leftover)}"
 
 

@@ -152,12 +152,12 @@ class _Notebook:
         if events is not None:
             return events
         events = []
+        stars = [self.aliases[k] for k in self.aliases if k.startswith("*")]
         for definition in self.functions[name]:
             for node in ast.walk(definition):
                 events += [(path, path, None) for path in self._references(node)]
                 if isinstance(node, ast.Name) and node.id in self.functions:
                     events.append(("", "", node.id))
-            stars = [self.aliases[k] for k in self.aliases if k.startswith("*")]
             if stars and self._uses_unbound(definition):
                 events += [(module, f"from {module} import *", None) for module in stars]
         self._walked[name] = events

@@ -62,9 +62,5 @@ def seed_private_cache() -> None:
     seed = os.environ.get(SEED_ENV)
     private = os.environ.get("NUMBA_CACHE_DIR")
     if seed and private and Path(seed).is_dir() and not Path(private).exists():
-        shutil.copytree(seed, private, symlinks=False, copy_function=_link,
+        shutil.copytree(seed, private, copy_function=os.symlink,
                         ignore=shutil.ignore_patterns(COMPLETE, f"{BUILT}*"))
-
-
-def _link(source: str, target: str) -> None:
-    os.symlink(source, target)
