@@ -105,6 +105,22 @@ def test_a_figure_that_never_finishes_drawing_costs_only_itself(
         os.waitpid(drawing.pid, os.WNOHANG)
 
 
+def test_the_drawing_copy_ends_before_its_figure_is_asked_for() -> None:
+    """A figure larger than a default pipe (64 KiB) is written whole and the copy exits while
+    the tests run: the grader's request at the end does not wait for it to draw or to end."""
+    np = pytest.importorskip("numpy")
+    plt = pytest.importorskip("matplotlib.pyplot")
+    plt.figure(figsize=(6, 6)).gca().imshow(np.random.default_rng(0).random((300, 300)))
+    drawing = display_capture.Drawing.start(())
+    assert drawing is not None
+    deadline = time.monotonic() + 30
+    while os.waitpid(drawing.pid, os.WNOHANG) == (0, 0):
+        assert time.monotonic() < deadline, "the copy is still waiting to write its figure"
+        time.sleep(0.05)
+    (mime, png), = drawing.outputs()
+    assert mime == "image/png" and png.startswith(PNG_SIGNATURE) and len(png) > 1 << 16
+
+
 def test_a_worker_that_cannot_fork_draws_its_figures_itself(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A student who used up the process limit still has the answer's figure."""
