@@ -55,6 +55,8 @@ def test_numpy_scalars_torch_tensors_and_views():
     assert isinstance(t, np.ndarray) and t.dtype == np.float64
     view = np.arange(10.0)[::3]
     assert np.array_equal(roundtrip(view), view)
+    transposed = np.arange(6.0).reshape(2, 3).T  # Fortran order: sent in C order all the same
+    assert np.array_equal(roundtrip(transposed), transposed)
     assert np.array_equal(roundtrip(np.arange(4.0).astype(">f8")), np.arange(4.0))
 
 
