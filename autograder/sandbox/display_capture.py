@@ -101,9 +101,14 @@ class Drawing:
             return None
         try:
             read_fd, write_fd = os.pipe()
-            _widen(write_fd)
+        except OSError:
+            return None
+        _widen(write_fd)
+        try:
             pid = os.fork()
         except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
             return None
         if pid == 0:  # the copy: draw, write, leave without running anything of the parent's
             try:

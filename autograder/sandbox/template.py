@@ -125,30 +125,44 @@ def _run_init(fds: list[int], request: dict[str, Any]) -> None:
 
 
 def spawn(ctl: socket.socket, fds: list[int], request: dict[str, Any]) -> int:
-    """Fork a submission's namespace; returns the pid of its init (in the template's view)."""
+    """Fork a submission's namespace; returns the pid of its init (in the template's view), or
+    -1 when it cannot (the grader sees the pipes' end and the answer says so)."""
+    try:
+        return _fork_namespace(ctl, fds, request)
+    except OSError:  # the running submission used up the process limit: a spare's fork fails
+        return -1
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+def _fork_namespace(ctl: socket.socket, fds: list[int], request: dict[str, Any]) -> int:
+    """A middle process enters the new namespaces, forks their init and says its pid."""
     uid, gid = os.getuid(), os.getgid()
     read_end, write_end = os.pipe()
-    middle = os.fork()
-    if middle == 0:
+    with os.fdopen(read_end, "rb", buffering=0) as answer:
         try:
-            ctl.close()
-            os.close(read_end)
-            ns.unshare(ns.CLONE_NEWUSER | ns.CLONE_NEWNS | ns.CLONE_NEWPID | ns.CLONE_NEWIPC
-                       | ns.CLONE_NEWNET)
-            ns.map_ids_to_self(uid, gid)
-            init = os.fork()
-            if init == 0:
-                os.close(write_end)
-                _run_init(fds, request)
-            os.write(write_end, str(init).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    os.waitpid(middle, 0)
-    text = os.read(read_end, 32)
-    os.close(read_end)
-    for fd in fds:
-        os.close(fd)
+            middle = os.fork()
+        except OSError:
+            os.close(write_end)
+            raise
+        if middle == 0:
+            try:
+                ctl.close()
+                answer.close()
+                ns.unshare(ns.CLONE_NEWUSER | ns.CLONE_NEWNS | ns.CLONE_NEWPID | ns.CLONE_NEWIPC
+                           | ns.CLONE_NEWNET)
+                ns.map_ids_to_self(uid, gid)
+                init = os.fork()
+                if init == 0:
+                    os.close(write_end)
+                    _run_init(fds, request)
+                os.write(write_end, str(init).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        os.waitpid(middle, 0)
+        text = answer.read(32)
     return int(text) if text else -1
 
 

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from .transport import SandboxError
 from .views import FULL_VIEW, WorkerView, view_environment
 
 TMP_BYTES = 512 * 1024 * 1024
+SPARE_WAIT = 30.0  # seconds a spare still starting is waited for before a fresh fork is asked
 KEEP_DIR = "/opt/autograder/keep"
 
 
@@ -57,8 +59,26 @@ class TemplateWorker(Spawned):
         return f"the warm sandbox template died under the worker: {self.launcher.log_tail()}"
 
 
+@dataclass
+class Asked:
+    """A worker asked of the template, whose answer may still be on its way."""
+
+    token: int
+    request: dict[str, Any]
+    fds: tuple[int, int, int]  # the grader's ends: requests, replies, output
+
+    def discard(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+
+
 class TemplateLauncher(Launcher):
-    """One warm template in bubblewrap (template.py), asked over a socket to fork each worker."""
+    """One warm template in bubblewrap (template.py), asked over a socket to fork each worker.
+
+    Each worker handed out is followed by a request for the next one (`spare`), so that a
+    worker's start (its namespaces, mounts and interpreter set-up, ~20 ms) happens while the
+    previous submission runs. A spare is a fresh fork of the template like any other: it has run
+    no student code and shares nothing with the worker before it."""
 
     name = "bwrap"
     sandboxed = True
@@ -77,6 +97,8 @@ class TemplateLauncher(Launcher):
         self.last_started = 0.0
         self.broken = False  # the control socket ended: the template is gone
         self.cgroup: PidsCgroup | None = None
+        self.answers: dict[int, dict] = {}  # "spawned" answers not yet taken
+        self.spare: Asked | None = None
 
     # -- the template -----------------------------------------------------------------------
     def _command(self, data: Path | None, view: WorkerView, control_fd: int) -> list[str]:
@@ -120,7 +142,8 @@ class TemplateLauncher(Launcher):
         return lines[-1] if lines else "no output"
 
     def _receive(self, wanted: Any, timeout: float) -> dict | None:
-        """Read control messages until one matches `wanted`; exit reports are kept on the way."""
+        """Read control messages until one matches `wanted`; exit reports and answers to spawn
+        requests are kept on the way."""
         deadline = time.monotonic() + timeout
         while self.ctl is not None:
             remaining = deadline - time.monotonic()
@@ -129,7 +152,10 @@ class TemplateLauncher(Launcher):
             ready, _, _ = select.select([self.ctl], [], [], remaining)
             if not ready:
                 return None
-            data = self.ctl.recv(65536)
+            try:
+                data = self.ctl.recv(65536)
+            except OSError:  # reset: the template died with our messages unread
+                data = b""
             if not data:
                 self.broken = True
                 return None
@@ -137,6 +163,8 @@ class TemplateLauncher(Launcher):
             if "exited" in message:
                 self.exits[message["exited"]] = message["code"]
                 self.finished.add(message["exited"])
+            if "spawned" in message:
+                self.answers[message["spawned"]] = message
             if wanted(message):
                 return message
         return None
@@ -147,26 +175,61 @@ class TemplateLauncher(Launcher):
         key = (data, view)
         if self.key != key or self.broken or self.proc is None or self.proc.poll() is not None:
             self._start(data, view, limits.max_processes)
+        request = {"op": "spawn", "memory": limits.memory_bytes, "nproc": limits.max_processes,
+                   "fsize": limits.max_file_bytes, "tmp": TMP_BYTES}
+        worker = self._take_spare(request) or self._answered(self._ask(request))
+        with contextlib.suppress(OSError):  # the next one starts while this one runs
+            self.spare = self._ask(request)
+        return worker
+
+    def _take_spare(self, request: dict[str, Any]) -> TemplateWorker | None:
+        """The spare, if it is a living worker made for these limits; else it is let go (it
+        ends when it reads the end of its requests) and None.
+
+        A spare is forked while another submission runs, which may have used up the process
+        limit (the fork failed) or memory (the OOM killer took the spare): the student then
+        gets a fresh fork, as without a spare, never a worker that is dead on arrival."""
+        spare, self.spare = self.spare, None
+        if spare is None:
+            return None
+        if spare.token not in self.answers:
+            self._receive(lambda m: m.get("spawned") == spare.token, 30)
+        answer = self.answers.pop(spare.token, None)
+        if spare.request == request and answer is not None and answer.get("ok") \
+                and _living(spare.fds[1], SPARE_WAIT):
+            return TemplateWorker(self, spare.token, spare.fds)
+        spare.discard()
+        return None
+
+    def _ask(self, request: dict[str, Any]) -> Asked:
+        """Send the template a spawn request with a new worker's pipes; do not wait."""
         assert self.ctl is not None
         request_r, request_w = os.pipe()
         reply_r, reply_w = os.pipe()
         output_r, output_w = os.pipe()
         self.tokens += 1
-        token = self.tokens
-        message = {"op": "spawn", "token": token, "memory": limits.memory_bytes,
-                   "nproc": limits.max_processes, "fsize": limits.max_file_bytes, "tmp": TMP_BYTES}
+        asked = Asked(self.tokens, request, (request_w, reply_r, output_r))
         try:
-            socket.send_fds(self.ctl, [json.dumps(message).encode()], [request_r, reply_w, output_w])
+            socket.send_fds(self.ctl, [json.dumps({**request, "token": asked.token}).encode()],
+                            [request_r, reply_w, output_w])
+        except OSError:
+            asked.discard()
+            raise
         finally:
             for fd in (request_r, reply_w, output_w):
                 os.close(fd)
-        answer = self._receive(lambda m: m.get("spawned") == token, 30)
+        return asked
+
+    def _answered(self, asked: Asked) -> TemplateWorker:
+        """The worker once the template says it forked it."""
+        if asked.token not in self.answers:
+            self._receive(lambda m: m.get("spawned") == asked.token, 30)
+        answer = self.answers.pop(asked.token, None)
         if answer is None or not answer.get("ok"):
-            for fd in (request_w, reply_r, output_r):
-                os.close(fd)
+            asked.discard()
             self.key = None
             raise SandboxError(f"the warm template could not fork a worker: {self.log_tail()}")
-        return TemplateWorker(self, token, (request_w, reply_r, output_r))
+        return TemplateWorker(self, asked.token, asked.fds)
 
     def exit_code(self, token: int, timeout: float) -> int | None:
         if token not in self.finished:
@@ -199,6 +262,10 @@ class TemplateLauncher(Launcher):
         self._receive(lambda m: m.get("exited") == token, 10)
 
     def close(self) -> None:
+        if self.spare is not None:
+            self.spare.discard()
+            self.spare = None
+        self.answers.clear()
         if self.ctl is not None:
             self.ctl.close()
             self.ctl = None
@@ -211,6 +278,15 @@ class TemplateLauncher(Launcher):
             self.cgroup.remove()
             self.cgroup = None
         self.key = None
+
+
+def _living(reply_fd: int, timeout: float) -> bool:
+    """Whether a worker has said it is ready and is still there: its reply pipe holds its first
+    message and is not closed (a dead worker's end is; its message may still be in the pipe)."""
+    poller = select.poll()
+    poller.register(reply_fd, select.POLLIN)
+    events = poller.poll(timeout * 1000)
+    return bool(events) and not events[0][1] & (select.POLLHUP | select.POLLERR)
 
 
 class TemplatePool(Launcher):
