@@ -192,11 +192,7 @@ class TemplateLauncher(Launcher):
         spare, self.spare = self.spare, None
         if spare is None:
             return None
-        if spare.token not in self.answers:
-            self._receive(lambda m: m.get("spawned") == spare.token, 30)
-        answer = self.answers.pop(spare.token, None)
-        if spare.request == request and answer is not None and answer.get("ok") \
-                and _living(spare.fds[1], SPARE_WAIT):
+        if spare.request == request and self._forked(spare) and _living(spare.fds[1], SPARE_WAIT):
             return TemplateWorker(self, spare.token, spare.fds)
         spare.discard()
         return None
@@ -220,12 +216,16 @@ class TemplateLauncher(Launcher):
                 os.close(fd)
         return asked
 
-    def _answered(self, asked: Asked) -> TemplateWorker:
-        """The worker once the template says it forked it."""
+    def _forked(self, asked: Asked) -> bool:
+        """Whether the template says it forked the worker asked for (its answer, waited for)."""
         if asked.token not in self.answers:
             self._receive(lambda m: m.get("spawned") == asked.token, 30)
         answer = self.answers.pop(asked.token, None)
-        if answer is None or not answer.get("ok"):
+        return answer is not None and bool(answer.get("ok"))
+
+    def _answered(self, asked: Asked) -> TemplateWorker:
+        """The worker once the template says it forked it."""
+        if not self._forked(asked):
             asked.discard()
             self.key = None
             raise SandboxError(f"the warm template could not fork a worker: {self.log_tail()}")
