@@ -106,7 +106,8 @@ def bench(
         "s / submission: wall time of one grading as its grading process saw it; subs / min: "
         "N over the timed batch's wall time (all workers, start signal to last result)",
         "overhead: grading time minus the student's own time, the same notebook's cells in the "
-        "worker's IPython shell, then ALL its tests through LocalTransport, in a process of its "
+        "worker's IPython shell (what the worker lacks, e.g. librosa, as the same stand-ins), "
+        "then ALL its tests through LocalTransport, in a process of its "
         "own just before each grading (1 worker: the median of those N differences, its "
         "subs / min over the gradings alone; more workers: their mean minus the in-process "
         "median); the first in-process round pays imports and JIT and is not counted",

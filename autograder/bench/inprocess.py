@@ -9,6 +9,9 @@ assignment's source folder (its data/ is there, as in the worker's home), then e
 (public and hidden) runs through `LocalTransport`: the same test calls as grading, without
 sandbox, worker or pipes. A process's first round pays imports and JIT and is reported apart;
 the later rounds are what a warm template's fork would need at best.
+The cells see what the grading worker sees: the modules its view withholds (librosa, for
+spectrogram_features) import as the same stand-ins, so a cell that compares with librosa fails
+here as it does in grading instead of doing work the grader never does.
 Only for trusted notebooks (the course's own solutions): the cells run unconfined here.
 
 The self-check time (`time_check`) is measured in a fresh process of its own
@@ -22,12 +25,15 @@ import io
 import json
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..course import CourseRepo
 from ..grading.grade import GradingSpec
+from ..grading.question_views import question_views
 from ..notebook import code_cells, read_notebook
 from ..sandbox.numba_cache import use_trusted_cache
+from ..sandbox.views import CURRENT, StandInFinder
 from ..sandbox.worker import make_shell
 from ..student.timing import time_check
 from ..testing.local import LocalTransport
@@ -42,16 +48,45 @@ def run_once(spec: GradingSpec, notebook: Path) -> dict[str, float | int]:
     cells = code_cells(read_notebook(notebook))
     with contextlib.chdir(notebook.parent), contextlib.redirect_stdout(io.StringIO()), \
             contextlib.redirect_stderr(io.StringIO()):
-        start = time.perf_counter()
-        for cell in cells:
-            shell.run_cell(cell.source, store_history=False, silent=True)
-        cells_done = time.perf_counter()
+        with standing_in(_withheld(spec)):
+            start = time.perf_counter()
+            for cell in cells:
+                shell.run_cell(cell.source, store_history=False, silent=True)
+            cells_done = time.perf_counter()
         student = StudentProxy(LocalTransport(shell.user_ns), call_timeout=None)
         outcomes = run_tests(spec.test_dirs, spec.tests_root, student, spec.forbidden)
         tests_done = time.perf_counter()
     return {"cells": cells_done - start, "tests": tests_done - cells_done,
             "total": tests_done - start, "passed": sum(o.status == "passed" for o in outcomes),
             "count": len(outcomes)}
+
+
+def _withheld(spec: GradingSpec) -> tuple[str, ...]:
+    """What the worker whose cells grading reports lacks: its most permissive view's."""
+    views = question_views(spec.assignment, spec.warmup, spec.questions).values()
+    return min((view.withheld for view in views), key=lambda w: (len(w), w), default=())
+
+
+@contextlib.contextmanager
+def standing_in(withheld: tuple[str, ...]) -> Iterator[None]:
+    """While the cells run, `import librosa` (any withheld name) gives the worker's stand-in;
+    afterwards the real modules are back for the tests, which compare with them."""
+    def ours(name: str) -> bool:
+        return name.split(".")[0] in withheld
+
+    real = {name: module for name, module in sys.modules.items() if ours(name)}
+    for name in real:
+        del sys.modules[name]
+    finder = StandInFinder(withheld)
+    sys.meta_path.insert(0, finder)
+    CURRENT.withheld = frozenset(withheld)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+        for name in [name for name in sys.modules if ours(name)]:
+            del sys.modules[name]
+        sys.modules.update(real)
 
 
 def serve(repo: CourseRepo, assignment_id: str) -> None:
