@@ -55,10 +55,11 @@ def warm_up(preload: list[str], warmup: str) -> None:
     are named by the assignment, never here."""
     for name in [*BASE_MODULES, *preload]:
         importlib.import_module(name)
-    _run_first_cells(make_shell())  # each forked worker finds its own copy (saves ~40 ms)
+    shell = make_shell()  # each forked worker finds its own copy (saves ~40 ms per submission)
     _draw_once()
     if warmup:
         exec(compile(warmup, "warmup.py", "exec"), {"__name__": "__warmup__"})  # trusted: the course's
+    _run_first_cells(shell)  # last: a traceback maps every module imported so far to its file
 
 
 def _run_first_cells(shell: Any) -> None:
