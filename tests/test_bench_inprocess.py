@@ -1,13 +1,17 @@
-"""The bench's in-process baseline sees what the grading worker sees: a withheld module is a
-stand-in for the notebook's cells (which then fail there as they fail in grading, instead of
-doing work the grader never does), and the real module is back for the tests afterwards."""
+"""The bench's in-process baseline starts each round as a graded worker does: a withheld module
+is a stand-in for the notebook's cells (which then fail there as they fail in grading, instead of
+doing work the grader never does), the real module is back for the tests afterwards, and no
+figure of an earlier round is left."""
 
 from __future__ import annotations
 
 import sys
 import wave
 
-from autograder.bench.inprocess import _withheld, standing_in
+import matplotlib.pyplot as pyplot
+import nbformat
+
+from autograder.bench.inprocess import _withheld, run_once, standing_in
 from autograder.course import CourseRepo
 from autograder.grading.grade import GradingSpec
 from autograder.sandbox.views import ModuleWithheld, WithheldModule
@@ -35,3 +39,16 @@ def test_cells_import_the_stand_in_and_the_tests_get_the_real_module_back() -> N
     assert sys.modules["wave"] is wave
     import wave as seen_by_tests
     assert seen_by_tests is wave
+
+
+def test_each_round_starts_without_the_figures_of_the_last(example_course: CourseRepo) -> None:
+    """pyplot keeps every figure a cell opens; a forked worker starts with none, so a round
+    that inherited the last round's would walk their objects in every collection."""
+    spec = GradingSpec.from_repo(example_course, "squares", hidden=True)
+    notebook = example_course.source("squares").notebook
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import matplotlib.pyplot as plt\nplt.subplots()"))
+    nbformat.write(nb, notebook)
+    for _ in range(3):
+        assert run_once(spec, notebook)["passed"] > 0
+    assert len(pyplot.get_fignums()) == 1
