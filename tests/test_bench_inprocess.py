@@ -14,7 +14,7 @@ import nbformat
 from autograder.bench.inprocess import _withheld, run_once, standing_in
 from autograder.course import CourseRepo
 from autograder.grading.grade import GradingSpec
-from autograder.sandbox.views import ModuleWithheld, WithheldModule
+from autograder.sandbox.views import CURRENT, ModuleWithheld, WithheldModule
 
 
 def test_the_baseline_withholds_what_each_assignment_s_graded_worker_lacks(
@@ -28,6 +28,7 @@ def test_the_baseline_withholds_what_each_assignment_s_graded_worker_lacks(
 
 
 def test_cells_import_the_stand_in_and_the_tests_get_the_real_module_back() -> None:
+    withheld_before = CURRENT.withheld
     with standing_in(("wave",)):
         import wave as seen_by_cells
         assert isinstance(seen_by_cells, WithheldModule)
@@ -36,7 +37,7 @@ def test_cells_import_the_stand_in_and_the_tests_get_the_real_module_back() -> N
             raise AssertionError("the stand-in did not refuse")
         except ModuleWithheld as refused:
             assert "wave is not available" in str(refused)
-    assert sys.modules["wave"] is wave
+    assert sys.modules["wave"] is wave and CURRENT.withheld == withheld_before
     import wave as seen_by_tests
     assert seen_by_tests is wave
 

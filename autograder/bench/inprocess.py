@@ -46,8 +46,8 @@ def run_once(spec: GradingSpec, notebook: Path) -> dict[str, float | int]:
     """Seconds for the cells and for the tests, and how many tests passed.
 
     Each round starts as a forked worker does: the last round's figures closed (pyplot keeps
-    every figure a cell opens: five a round here, whose objects every later collection would
-    walk again) and its garbage collected before the clock starts."""
+    every figure a cell opens, five or six a round in the course's notebooks, whose objects every
+    later collection would walk again) and its garbage collected before the clock starts."""
     shell = make_shell()
     shell.reset(new_session=False)
     plt = sys.modules.get("matplotlib.pyplot")
@@ -88,10 +88,11 @@ def standing_in(withheld: tuple[str, ...]) -> Iterator[None]:
         del sys.modules[name]
     finder = StandInFinder(withheld)
     sys.meta_path.insert(0, finder)
-    CURRENT.withheld = frozenset(withheld)
+    before, CURRENT.withheld = CURRENT.withheld, frozenset(withheld)
     try:
         yield
     finally:
+        CURRENT.withheld = before
         sys.meta_path.remove(finder)
         for name in [name for name in sys.modules if ours(name)]:
             del sys.modules[name]
