@@ -96,7 +96,7 @@ def grade(hostile_course: CourseRepo, launcher):
 
     yield run
     leftover = sandbox_leftovers(before, launcher)
-    assert not leftover, f"sandbox processes left behind: {sorted(leftover)}"
+    assert not leftover, leftover_report(leftover, launcher)
 
 
 def sandbox_leftovers(before: set[int], launcher) -> set[int]:
@@ -111,6 +111,26 @@ def sandbox_leftovers(before: set[int], launcher) -> set[int]:
             spare.close()
     return {p for p in set(sandbox_processes()) - before
             if not any(_in_tree(p, template) for template in launcher.processes())}
+
+
+def leftover_report(leftover: set[int], launcher) -> str:
+    """What each leftover is (state, parent, command line) and whether it is still there two
+    seconds later: enough to tell a slow death from a lost worker when the check fails on CI."""
+    seen = {pid: _describe(pid) for pid in sorted(leftover)}
+    time.sleep(2)
+    lines = [f"  {pid}: {text}; after 2 s: {'still there' if _describe(pid) else 'gone'}"
+             for pid, text in seen.items()]
+    return (f"sandbox processes left behind: {sorted(leftover)} (templates: "
+            f"{getattr(launcher, 'processes', list)()})\n" + "\n".join(lines))
+
+
+def _describe(pid: int) -> str:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:120]
+    except OSError:
+        return ""
+    return f"state {fields[0]}, parent {fields[1]}, {command.decode(errors='replace')}"
 
 
 def _in_tree(pid: int, root: int) -> bool:

@@ -19,6 +19,7 @@ import yaml
 from conftest import EXAMPLE
 from test_hostile import (  # noqa: F401 - fixture
     launcher,
+    leftover_report,
     notebook,
     sandbox_leftovers,
     sandbox_processes,
@@ -106,7 +107,7 @@ def grade(forbidden_course: CourseRepo, launcher):  # noqa: F811 - the imported 
 
     yield run
     leftover = sandbox_leftovers(before, launcher)
-    assert not leftover, f"sandbox processes left behind: {sorted(leftover)}"
+    assert not leftover, leftover_report(leftover, launcher)
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
