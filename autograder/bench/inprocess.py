@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..course import CourseRepo
 from ..grading.grade import GradingSpec
-from ..grading.question_views import question_views
+from ..grading.question_views import most_permissive, question_views
 from ..notebook import code_cells, read_notebook
 from ..sandbox.numba_cache import use_trusted_cache
 from ..sandbox.views import CURRENT, StandInFinder
@@ -72,8 +72,7 @@ def run_once(spec: GradingSpec, notebook: Path) -> dict[str, float | int]:
 
 def _withheld(spec: GradingSpec) -> tuple[str, ...]:
     """What the worker whose cells grading reports lacks: its most permissive view's."""
-    views = question_views(spec.assignment, spec.warmup, spec.questions).values()
-    return min((view.withheld for view in views), key=lambda w: (len(w), w), default=())
+    return most_permissive(question_views(spec.assignment, spec.warmup, spec.questions)).withheld
 
 
 @contextlib.contextmanager

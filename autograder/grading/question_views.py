@@ -38,6 +38,16 @@ def question_views(assignment: Assignment, warmup: str,
     return views
 
 
+def _permissiveness(view: WorkerView) -> tuple:
+    """Sorts the most permissive view first: its cells are the ones a student would recognise."""
+    return len(view.withheld), view.withheld
+
+
+def most_permissive(views: dict[str, WorkerView]) -> WorkerView:
+    """The view whose worker's cells grading reports."""
+    return min(views.values(), key=_permissiveness, default=FULL_VIEW)
+
+
 class ViewedRuns:
     """The transport behind the `student` proxy: each request goes to the worker of the view of
     the question under test (`question_of()`); every view's worker has run the cells first."""
@@ -45,9 +55,7 @@ class ViewedRuns:
     def __init__(self, launcher: Launcher, cells: list[CodeCell], limits: CourseLimits,
                  data: Path | None, views: dict[str, WorkerView]) -> None:
         self.views = views
-        # the most permissive view first: its cells are the ones a student would recognise
-        ordered = sorted(set(views.values()), key=lambda v: (len(v.withheld), v.withheld))
-        ordered = ordered or [FULL_VIEW]
+        ordered = sorted(set(views.values()), key=_permissiveness) or [FULL_VIEW]
         self.default = ordered[0]
         self.runs = {view: SubmissionRun(launcher, cells, limits, data, view) for view in ordered}
         self.question_of: Callable[[], str | None] = lambda: None

@@ -192,7 +192,7 @@ class TemplateLauncher(Launcher):
         spare, self.spare = self.spare, None
         if spare is None:
             return None
-        if spare.request == request and self._forked(spare) and _living(spare.fds[1], SPARE_WAIT):
+        if self._forked(spare) and spare.request == request and _living(spare.fds[1], SPARE_WAIT):
             return TemplateWorker(self, spare.token, spare.fds)
         spare.discard()
         return None
