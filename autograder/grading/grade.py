@@ -21,7 +21,6 @@ from ..submission import Submission, load_submission
 from ..testing.runner import run_tests
 from ..testing.student import StudentProxy
 from .answers import collect_answers
-from .cpu_share import claimed_cpu, on_cpu
 from .forbidden import forbidden_uses
 from .question_views import ViewedRuns, question_views
 from .results import CellResult, Result
@@ -117,13 +116,10 @@ def _grade(spec: GradingSpec, nb: dict, launcher: Launcher, base: dict) -> Resul
             uses = scan.submit(forbidden_uses, [c.source for c in cells], all_forbidden)
             cell_outcomes = session.run_cells()
             student.static_uses = uses.result()
-        cpu = claimed_cpu()
-        session.run_on_cpu(cpu)
-        with on_cpu(cpu):
-            outcomes = run_tests(spec.test_dirs, spec.tests_root, student, spec.forbidden,
-                                 recover=session.recover,
-                                 questions=set(spec.questions) if spec.questions else None)
-            session.primary.collect_drawings()
+        outcomes = run_tests(spec.test_dirs, spec.tests_root, student, spec.forbidden,
+                             recover=session.recover,
+                             questions=set(spec.questions) if spec.questions else None)
+        session.primary.collect_drawings()
     finally:
         session.close()
     tests, questions = score_tests(spec.assignment, outcomes, spec.assignment.hidden_visibility)

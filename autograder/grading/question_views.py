@@ -83,11 +83,6 @@ class ViewedRuns:
         self.cell_outcomes = outcomes[self.default]
         return self.cell_outcomes
 
-    def run_on_cpu(self, cpu: int | None) -> None:
-        """Every view's worker moves to `cpu` before its next request (see cpu_share.py)."""
-        for run in self.runs.values():
-            run.cpu = cpu
-
     def current(self) -> SubmissionRun:
         return self.runs[self.views.get(self.question_of() or "", self.default)]
 

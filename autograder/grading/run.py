@@ -68,8 +68,6 @@ class SubmissionRun:
     received: int = 0  # bytes its workers sent
     answer_outputs: dict[int, list[AnswerOutput]] = field(default_factory=dict)
     drawing: set[int] = field(default_factory=set)  # answer cells whose figures the worker draws
-    cpu: int | None = None  # where the tests' calls run, worker and grading thread alike
-    worker_on_cpu: WorkerProcess | None = field(init=False, default=None)  # moved there
     output: OutputSink = field(init=False)
     deadline: float = field(init=False)
     expired: bool = field(init=False, default=False)
@@ -95,10 +93,6 @@ class SubmissionRun:
                 serve_callback: CallbackServer | None, decode: Decode) -> Any:
         if self.worker is None:
             raise WorkerLost("crashed", "no worker is running for this submission")
-        if self.cpu is not None and self.worker_on_cpu is not self.worker:  # a fresh worker, too
-            self.worker.request("run_on_cpu", encode({"cpu": self.cpu}), self._bounded(timeout),
-                                None, _decode_plain)
-            self.worker_on_cpu = self.worker
         return self.worker.request(op, args, self._bounded(timeout), serve_callback, decode)
 
     def _bounded(self, timeout: float | None) -> float:

@@ -108,8 +108,6 @@ class Worker:
             return self.run_cell(a["source"], answer if type(answer) is int else None)
         if op == "drawn":
             return drawn_outputs(self.drawings.pop(a["cell"], None))
-        if op == "run_on_cpu":
-            return _run_on_cpu(a.get("cpu"))
         return self.host.dispatch(op, a)
 
     def serve(self) -> None:
@@ -126,16 +124,6 @@ class Worker:
             except Exception as exc:  # report, keep serving
                 value = RemoteException("WorkerError", f"{type(exc).__name__}: {exc}")
             self.reply(request_id, value)
-
-
-def _run_on_cpu(cpu: Any) -> bool:
-    """Run on the grader's CPU from now on: two processes taking turns on one CPU wake each
-    other without waking another (the grader asks before its calls into the notebook)."""
-    try:
-        os.sched_setaffinity(0, {cpu})
-    except (OSError, TypeError, ValueError, OverflowError):
-        return False
-    return True
 
 
 def take_protocol_fds() -> Channel:
