@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 
 from distributed import Client, Future, KilledWorker, LocalCluster, WorkerPlugin, get_worker
 
@@ -29,7 +28,6 @@ from .executor import Done, Task, future_outcome
 from .grader import Grader
 
 PLUGIN = "autograder-grader"
-WORKER_SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 
 
 class GraderPlugin(WorkerPlugin):
@@ -43,11 +41,8 @@ class GraderPlugin(WorkerPlugin):
         self.running: object = None  # the key of the Dask task being graded, if any
 
     def setup(self, worker) -> None:
-        """The grader, and a shorter interpreter-lock switch interval for the worker process:
-        Dask's event loop runs in another thread of it, and every reply of the sandbox then
-        waited up to 5 ms for the lock (2 workers: 0.82-0.88 of the local pool's throughput
-        before, 0.91 and 0.99 after, in runs of the bench's scale table)."""
-        sys.setswitchinterval(WORKER_SWITCH_INTERVAL)
+        """The grader. Dask's event loop runs in another thread of the worker process: a
+        grading shortens the interpreter lock's switch interval for that (grading/grade.py)."""
         self.grader = Grader(self.sandbox)
 
     def teardown(self, worker) -> None:

@@ -7,8 +7,11 @@ failure of the grader itself is `grader-error`, never a zero.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,7 @@ from .scoring import score_tests
 
 NOTEBOOK_METADATA_KEY = "autograder"
 WARMUP_FILE = "warmup.py"
+SWITCH_INTERVAL = 0.0005  # seconds; Python's default is 0.005
 
 
 @dataclass(frozen=True)
@@ -79,12 +83,30 @@ def grade_submission(spec: GradingSpec, submission: Submission, launcher: Launch
     except InvalidNotebook as exc:
         return Result(**base, status="invalid", message=str(exc))
     try:
-        result = _grade(spec, nb, launcher, base)
+        with _quick_lock_handover():
+            result = _grade(spec, nb, launcher, base)
     except Exception as exc:  # the grader's own fault: never a zero
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return Result(**base, status="grader-error", message=f"grader error: {detail}")
     result.execution_time = round(time.monotonic() - start, 3)
     return result
+
+
+@contextlib.contextmanager
+def _quick_lock_handover() -> Iterator[None]:
+    """A shorter interpreter-lock switch interval while a submission is graded. The grading
+    thread waits for each of the worker's replies while other threads of this process hold the
+    lock (the static scan, the output drainers, on Dask the event loop), and each reply then
+    waited up to 5 ms for it. Measured on whole gradings, interleaved submission by submission:
+    gradient_descent faster in 27 of 40 pairs (median 1.435 s to 1.391 s), spectrogram_features
+    in 30 of 50 (0.760 s to 0.723 s); Dask's workers had 0.82-0.88 of the local pool's
+    throughput before, 0.91 and 0.99 after. Process-wide, so restored afterwards."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def grade_path(spec: GradingSpec, path: Path, launcher: Launcher,
