@@ -66,6 +66,19 @@ def test_a_paired_run_reports_the_median_of_its_differences():
     assert _run("bwrap", 2, [1.0], 1.0).overhead is None  # unpaired: no pairs to take
 
 
+def test_a_paired_run_reports_how_far_its_pairs_spread():
+    """One run's median says little when its pairs scatter: the report gives their middle half,
+    so that a reader can tell +0.18 s from a goal of 0.1 s, or not."""
+    paired = _run("bwrap", 1, [1.1, 1.5, 1.3, 1.2, 1.6], 0.0, own=[1.0] * 5)  # +0.1 to +0.6
+    assert paired.overhead_spread == pytest.approx((0.2, 0.5))
+    (overhead, *_) = targets(AssignmentBench("a", runs=[paired]), 1)
+    assert "median of 5 pairs, middle half +0.20 to +0.50 s:" in overhead.value
+    single = _run("bwrap", 1, [1.3], 0.0, own=[1.0])
+    assert single.overhead_spread is None
+    (overhead, *_) = targets(AssignmentBench("a", runs=[single]), 1)
+    assert "median of 1 pair:" in overhead.value
+
+
 def test_targets_without_measurements_say_so():
     bench = AssignmentBench("a")
     assert [t.passed for t in targets(bench, 2)] == [None, None, None]

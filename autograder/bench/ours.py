@@ -66,10 +66,24 @@ class RunResult:
         return statistics.median(owns) if owns else None
 
     @property
+    def pairs(self) -> list[float]:
+        """A paired run's differences, graded minus in-process, one per submission."""
+        return [g.seconds - g.own for g in self.submissions if g.own is not None]
+
+    @property
     def overhead(self) -> float | None:
-        """A paired run's overhead: the median of (graded - in-process) over its pairs."""
-        pairs = [g.seconds - g.own for g in self.submissions if g.own is not None]
-        return statistics.median(pairs) if pairs else None
+        """A paired run's overhead: the median of its pairs."""
+        return statistics.median(self.pairs) if self.pairs else None
+
+    @property
+    def overhead_spread(self) -> tuple[float, float] | None:
+        """The middle half of the pairs (first to third quartile): how far one run's median can
+        be trusted on a machine whose speed moves from minute to minute."""
+        pairs = self.pairs
+        if len(pairs) < 2:
+            return None
+        first, _, third = statistics.quantiles(pairs, n=4, method="inclusive")
+        return first, third
 
     @property
     def throughput(self) -> float:

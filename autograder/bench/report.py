@@ -57,6 +57,10 @@ def _overhead(run: RunResult, student: float | None) -> float | None:
     return run.per_submission - student if student is not None else None
 
 
+def _pairs(count: int) -> str:
+    return f"{count} pair{'s' * (count != 1)}"
+
+
 def numbers_table(bench: AssignmentBench) -> Table:
     table = Table(title=f"{bench.assignment_id}: grading throughput, one run", title_justify="left")
     for column, justify in (("engine", "left"), ("workers", "right"), ("subs", "right"),
@@ -95,8 +99,10 @@ def targets(bench: AssignmentBench, workers: int) -> list[Target]:
     found: list[Target] = []
     overhead = _overhead(one, student) if one is not None else None
     if one is not None and student is not None and overhead is not None:
+        spread = one.overhead_spread
+        middle = f", middle half {spread[0]:+.2f} to {spread[1]:+.2f} s" if spread else ""
         found.append(Target(aid, f"overhead < {OVERHEAD_TARGET} s per submission (warm, 1 worker)",
-                            f"{overhead:+.2f} s (median of {len(one.submissions)} pairs: "
+                            f"{overhead:+.2f} s (median of {_pairs(len(one.pairs))}{middle}: "
                             f"{one.per_submission:.2f} s graded vs {student:.2f} s in-process)",
                             overhead < OVERHEAD_TARGET))
     else:
