@@ -26,8 +26,6 @@ def graded(example_course: CourseRepo, monkeypatch: pytest.MonkeyPatch):
 
     def run_tests(*args, **kwargs):
         seen.append(sys.getswitchinterval())
-        if kwargs.pop("fail", False):
-            raise RuntimeError("the grader's own fault")
         return real_run_tests(*args, **kwargs)
 
     monkeypatch.setattr(grade, "run_tests", run_tests)
@@ -51,8 +49,12 @@ def test_a_grading_hands_the_lock_over_quickly_and_gives_the_setting_back(graded
 
 def test_a_grading_that_fails_gives_the_setting_back_too(graded, monkeypatch) -> None:
     grade_one, seen = graded
-    real = grade.run_tests
-    monkeypatch.setattr(grade, "run_tests", lambda *a, **k: real(*a, **k, fail=True))
+
+    def failing(*args, **kwargs):
+        seen.append(sys.getswitchinterval())
+        raise RuntimeError("the grader's own fault")
+
+    monkeypatch.setattr(grade, "run_tests", failing)
     assert grade_one().status == "grader-error"
     assert seen == [SWITCH_INTERVAL]
     assert sys.getswitchinterval() == pytest.approx(0.004)

@@ -73,7 +73,8 @@ class RunResult:
     @property
     def overhead(self) -> float | None:
         """A paired run's overhead: the median of its pairs."""
-        return statistics.median(self.pairs) if self.pairs else None
+        pairs = self.pairs
+        return statistics.median(pairs) if pairs else None
 
     @property
     def overhead_spread(self) -> tuple[float, float] | None:
